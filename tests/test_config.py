@@ -91,7 +91,7 @@ def test_notebook_setup():
     nb = Config.notebook()
     assert (nb.dataset, nb.hidden, nb.activation, nb.loss) == ("circles", (3,), "sigmoid", "sse")
     assert (nb.init, nb.optimizer, nb.lr, nb.batch_size) == ("notebook", "sgd", 0.01, None)
-    assert (nb.samples, nb.noise, nb.train_ratio, nb.data_seed) == (200, 0.1, 0.6, 0)
+    assert (nb.samples, nb.noise, nb.train_ratio, nb.data_seed) == (None, 0.1, 0.6, 0)
 
 
 def test_loss_must_fit_the_problem():

@@ -125,9 +125,9 @@ def test_set_param_takes_effect_and_rejects_nonsense():
 
 def test_divergence_keeps_last_finite_weights_and_can_continue():
     trainer = Trainer(
-        Config(dataset="reg-plane", loss="sse", activation="linear", optimizer="sgd", lr=10.0)
+        Config(dataset="reg-plane", loss="sse", hidden=(8,), optimizer="sgd", lr=10.0)
     )
-    metrics = trainer.step(50)
+    metrics = trainer.step(100)
     assert trainer.diverged is not None and trainer.diverged == trainer.epoch + 1
     assert np.isfinite(_flat(trainer.params)).all()
     assert np.isfinite(metrics["train_loss"])

@@ -69,7 +69,7 @@ class Config:
 
     # data
     dataset: str = "circles"
-    samples: int = 200
+    samples: int | None = None  # None: the dataset's own size (the notebook's, the playground's)
     noise: float = 0.1  # fraction in [0, 0.5]; the notebook's generators take it as sklearn's noise
     train_ratio: float = 0.6  # the notebook's 120 / 80 split of 200 points
     data_seed: int = 0  # 0 reproduces the notebook's exact data
@@ -102,7 +102,8 @@ class Config:
     # ------------------------------------------------------------------ validation
     def _validate(self) -> None:
         _choice("dataset", self.dataset, DATASETS)
-        _int_range("samples", self.samples, 4, MAX_SAMPLES)
+        if self.samples is not None:
+            _int_range("samples", self.samples, 4, MAX_SAMPLES)
         _float_range("noise", self.noise, 0.0, 0.5)
         _float_range("train_ratio", self.train_ratio, 0.1, 0.9)
         _int_range("data_seed", self.data_seed, 0, 2**31 - 1)

@@ -61,3 +61,4 @@ class Snapshot:
     history: History = field(default_factory=History.empty)
     diverged: int | None = None
     focus: tuple | None = None  # (layer, index) the boundary shows instead of the output, if any
+    activation: str = "tanh"  # the hidden layers' activation (views pick colour levels from it)

@@ -248,6 +248,7 @@ class Trainer:
             layer_sizes=self.layer_sizes,
             feature_names=tuple(self.config.features),
             problem=self.data.problem,
+            activation=self.config.activation,
             boundary=self.boundary(resolution, focus),
             neuron_grids=self.neuron_grids(thumb),
             history=self.history.view(),

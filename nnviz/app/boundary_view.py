@@ -1,0 +1,260 @@
+"""The big decision-boundary heatmap with the data points, a colour bar and a class legend.
+
+`BoundaryView` draws `Snapshot.boundary` on fixed levels (never auto-levelled):
+binary output as P(class 1) on 0..1 with the neutral colour on the 0.5
+threshold, regression on -1..1, a focused neuron on its layer's levels
+(`palette.layer_levels`), and several classes as an RGB image whose hue is the
+likeliest class, paler where the network is less sure.  Scalar grids become
+lookup-table indices, so NaN gets its own marked colour.  Pixel centres sit on
+the grid points; the image item uses row-major axis order.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF
+
+from . import palette
+from .network_view import neuron_name
+
+TRAIN_SIZE = 9
+TEST_SIZE = 8
+EDGE = pg.mkPen(40, 40, 40, width=1.2)
+TEST_EDGE = pg.mkPen("w", width=1.3)
+MARKER_GREY = (150, 150, 150)
+
+
+class BoundaryView(pg.PlotWidget):
+    """The input plane: model output as a heatmap, training and test points on top."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent, background="w")
+        self.setObjectName("boundaryPlot")
+        self._snap = None
+        self._dataset = None
+        self._show_test = True
+        self._discretize = False
+        self._shown_values: np.ndarray | None = None  # what value_at reports, rows follow y
+        self.levels = (0.0, 1.0)
+        plot = self.getPlotItem()
+        plot.hideButtons()
+        plot.setMenuEnabled(False)
+        plot.setMouseEnabled(x=False, y=False)
+        plot.disableAutoRange()
+        plot.setAspectLocked(True)
+        plot.setLabel("bottom", "x₁")
+        plot.setLabel("left", "x₂")
+        plot.setContentsMargins(4, 10, 4, 4)  # room for the colour bar's end labels
+        # Public so tests and the window can inspect what is drawn.
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.image_item.setZValue(-10)
+        plot.addItem(self.image_item)
+        self.train_points = pg.ScatterPlotItem(size=TRAIN_SIZE, pen=EDGE)
+        self.test_points = pg.ScatterPlotItem(size=TEST_SIZE, pen=TEST_EDGE, symbol="s")
+        plot.addItem(self.train_points)
+        plot.addItem(self.test_points)
+        self.caption = pg.TextItem(color=palette.TEXT_RGB, fill=pg.mkBrush(255, 255, 255, 200))
+        self.caption.setParentItem(plot.vb)
+        self.caption.setPos(6, 4)
+        self.nan_note = pg.TextItem(
+            html=f"<span style='color:{palette.NAN_NAME}'>■</span> NaN (diverged)",
+            color=palette.TEXT_RGB,
+            fill=pg.mkBrush(255, 255, 255, 220),
+            anchor=(1, 0),
+        )
+        self.nan_note.setParentItem(plot.vb)
+        self.nan_note.hide()
+        plot.vb.sigResized.connect(self._place_nan_note)
+        self.legend = pg.LegendItem(
+            offset=(-6, -6),
+            brush=pg.mkBrush(255, 255, 255, 210),
+            labelTextColor=palette.TEXT_RGB,
+            colCount=2,
+        )
+        self.legend.setParentItem(plot.vb)
+        self._colorbar = self._make_colorbar()
+        self._scale = None  # (levels, label, colour map) the colour bar shows
+        self._apply_font()
+
+    def _apply_font(self) -> None:
+        font = self.font()
+        plot = self.getPlotItem()
+        for axis in (plot.getAxis("bottom"), plot.getAxis("left"), self._colorbar.axis):
+            palette.style_axis(axis, font)
+        palette.style_axis(self._colorbar.getAxis("left"), font)
+        palette.style_legend(self.legend, font)
+        for item in (self.caption, self.nan_note):
+            item.setFont(font)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._apply_font()
+
+    def _make_colorbar(self) -> pg.ColorBarItem:
+        bar = pg.ColorBarItem(values=(0, 1), interactive=False, width=14, colorMapMenu=False)
+        # Placed by hand: ColorBarItem.setImageItem would take over the image's levels and LUT.
+        plot = self.getPlotItem()
+        plot.layout.addItem(bar, 2, 5)
+        plot.layout.setColumnFixedWidth(4, 5)
+        return bar
+
+    def _show_scale(self, levels: tuple, label: str, cmap: pg.ColorMap) -> None:
+        """Point the colour bar at a fixed scale; untouched while the scale stays the same."""
+        if self._scale == (levels, label, id(cmap)):
+            return
+        self._scale = (levels, label, id(cmap))
+        self._colorbar.setColorMap(cmap)
+        self._colorbar.setLevels(values=levels)
+        self._colorbar.getAxis("left").setLabel(label)
+
+    # ------------------------------------------------------------------ public
+    def set_data(self, dataset) -> None:
+        """Show a dataset's points and fix the view to its bounds."""
+        self._dataset = dataset
+        xmin, xmax, ymin, ymax = (float(v) for v in dataset.bounds)
+        self.getPlotItem().vb.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0)
+        self.train_points.setData(
+            pos=np.asarray(dataset.x_train, float), brush=self._brushes(dataset.y_train)
+        )
+        test_brushes = self._brushes(dataset.y_test, alpha=170)
+        self.test_points.setData(pos=np.asarray(dataset.x_test, float), brush=test_brushes)
+        self.test_points.setVisible(self._show_test)
+        self.legend.clear()
+        if dataset.problem != "regression":
+            for label, colour in enumerate(palette.class_colors(int(dataset.n_classes))):
+                self._add_legend_entry(f"class {label}", brush=colour)
+        self._add_legend_entry("train", brush=MARKER_GREY)
+        self._add_legend_entry("test", brush=MARKER_GREY, pen=TEST_EDGE, symbol="s")
+
+    def _add_legend_entry(self, name: str, brush, pen=EDGE, symbol: str = "o") -> None:
+        sample = pg.ScatterPlotItem(size=TRAIN_SIZE, pen=pen, brush=brush, symbol=symbol)
+        self.legend.addItem(sample, name)
+
+    def _brushes(self, targets, alpha: int = 255) -> list:
+        """One brush per point: class colours, or the diverging scale for regression values."""
+        targets = np.asarray(targets).ravel()
+        if self._dataset.problem == "regression":
+            shades = palette.value_indices(targets, -1.0, 1.0)
+            colours = [palette.value_brush(int(s)).color() for s in range(palette.NAN_INDEX + 1)]
+            table = [_with_alpha(c, alpha) for c in colours]
+            return [table[s] for s in shades]
+        table = [_with_alpha(c, alpha) for c in palette.class_colors(int(self._dataset.n_classes))]
+        return [table[int(label)] for label in targets]
+
+    def set_snapshot(self, snap) -> None:
+        self._snap = snap
+        self._redraw()
+
+    def set_show_test(self, on: bool) -> None:
+        self._show_test = bool(on)
+        self.test_points.setVisible(self._show_test)
+
+    def set_discretize(self, on: bool) -> None:
+        self._discretize = bool(on)
+        self._redraw()
+
+    def value_at(self, x: float, y: float) -> float:
+        """Heatmap value of the cell under plot point (x, y): the scalar drawn, or for several
+        classes the index of the likeliest class; NaN outside the image."""
+        if self._shown_values is None:
+            return float("nan")
+        pixel = self.image_item.mapFromView(QPointF(float(x), float(y)))
+        col, row = int(np.floor(pixel.x())), int(np.floor(pixel.y()))
+        rows, cols = self._shown_values.shape
+        if not (0 <= row < rows and 0 <= col < cols):
+            return float("nan")
+        return float(self._shown_values[row, col])
+
+    # ------------------------------------------------------------------ drawing
+    def _redraw(self) -> None:
+        snap = self._snap
+        if snap is None:
+            return
+        grid = snap.boundary
+        values = np.asarray(grid.values, float)
+        if values.ndim == 3:
+            self._draw_classes(values)
+            self._caption_text("")
+        else:
+            self._draw_scalar(snap, values)
+        self._place_image(np.asarray(grid.xs, float), np.asarray(grid.ys, float))
+        if self._dataset is None:  # no data to frame the view yet: frame the grid
+            xmin, xmax, ymin, ymax = grid.bounds
+            self.getPlotItem().vb.setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0)
+        self.nan_note.setVisible(bool(np.isnan(values).any()))
+
+    def _draw_scalar(self, snap, values: np.ndarray) -> None:
+        if snap.focus is not None:
+            layer, index = snap.focus
+            low, high = palette.layer_levels(snap, layer, values[..., None])
+            low, high = float(np.ravel(low)[0]), float(np.ravel(high)[0])
+            label = "neuron output"
+            self._caption_text(f"showing {neuron_name(snap, layer, index)}")
+        else:
+            low, high = palette.layer_levels(snap, len(snap.layer_sizes) - 1)
+            label = "prediction ŷ" if snap.problem == "regression" else "P(class 1)"
+            self._caption_text("")
+        indices = palette.value_indices(values, low, high, discrete=self._discretize)
+        self.image_item.setImage(
+            indices, autoLevels=False, levels=(0, 255), lut=palette.heatmap_lut()
+        )
+        self._shown_values = values
+        self.levels = (low, high)
+        self._show_scale(self.levels, label, _diverging_map())
+
+    def _draw_classes(self, probabilities: np.ndarray) -> None:
+        k = probabilities.shape[2]
+        with np.errstate(invalid="ignore"):
+            likeliest = np.argmax(np.nan_to_num(probabilities, nan=-1.0), axis=2)
+            confidence = np.max(probabilities, axis=2)
+        strength = palette.HEAT_STRENGTH * (1.0 if self._discretize else confidence[..., None])
+        rgb = palette.toward_white(palette.class_rgb(k)[likeliest], strength)
+        broken = np.isnan(probabilities).any(axis=2)
+        rgb[broken] = palette.NAN_RGB
+        image = np.empty(rgb.shape[:2] + (4,), np.uint8)
+        image[..., :3] = np.rint(rgb)
+        image[..., 3] = 255
+        self.image_item.setLookupTable(None, update=False)
+        self.image_item.setImage(image, autoLevels=False, levels=(0, 255))
+        self._shown_values = np.where(broken, np.nan, likeliest)
+        self.levels = (0.0, 1.0)
+        self._show_scale(self.levels, "confidence: max P (paler = less sure)", _confidence_map())
+
+    def _place_image(self, xs: np.ndarray, ys: np.ndarray) -> None:
+        # Pixel centres on the grid points: the image reaches half a cell past each end.
+        dx = (xs[-1] - xs[0]) / max(len(xs) - 1, 1)
+        dy = (ys[-1] - ys[0]) / max(len(ys) - 1, 1)
+        self.image_item.setRect(
+            xs[0] - dx / 2, ys[0] - dy / 2, xs[-1] - xs[0] + dx, ys[-1] - ys[0] + dy
+        )
+
+    def _caption_text(self, text: str) -> None:
+        if text != self.caption.toPlainText():
+            self.caption.setText(text)
+        self.caption.setVisible(bool(text))
+
+    def _place_nan_note(self) -> None:
+        self.nan_note.setPos(self.getPlotItem().vb.width() - 6, 4)
+
+
+@cache
+def _diverging_map() -> pg.ColorMap:
+    colours = palette.heatmap_lut()[: palette.SCALE_STEPS]
+    return pg.ColorMap(np.linspace(0, 1, len(colours)), colours)
+
+
+@cache
+def _confidence_map() -> pg.ColorMap:
+    """How pale a class colour gets: white (no confidence) to the heatmap's full strength."""
+    grey = palette.toward_white((90, 90, 90), palette.HEAT_STRENGTH)
+    return pg.ColorMap([0.0, 1.0], [(255, 255, 255), tuple(int(c) for c in grey)])
+
+
+def _with_alpha(colour, alpha: int):
+    colour = pg.mkColor(colour)
+    colour.setAlpha(alpha)
+    return pg.mkBrush(colour)

@@ -1,0 +1,146 @@
+"""Loss and score curves against epoch.
+
+`LossView` shows train and test loss on the left axis (optionally logarithmic)
+and accuracy, or R² for regression, on a fixed 0..1 right axis in a linked
+ViewBox.  It draws the already-downsampled `History` it is given and keeps no
+copy of its own; non-finite values (a diverged run) are masked so the finite
+points still draw.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, Qt
+
+from . import palette
+
+TRAIN_COLOUR = (0, 114, 178)  # Okabe-Ito blue
+TEST_COLOUR = (213, 94, 0)  # Okabe-Ito vermillion
+
+
+class LossView(pg.PlotWidget):
+    """Train/test loss and score per epoch."""
+
+    legend = None  # a class default: pyqtgraph resizes the widget before __init__ makes it
+    _legend_fitted_to = -1
+
+    def __init__(self, parent=None):
+        super().__init__(parent, background="w")
+        self.setObjectName("lossPlot")
+        # PlotWidget copies PlotItem.clear onto the instance; our clear() must win.
+        del self.clear
+        plot = self.getPlotItem()
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        # No grid: pyqtgraph's translucent grid costs ~20 ms of GUI time a frame.
+        plot.setLabel("bottom", "epoch")
+        plot.setLabel("left", "loss")
+        plot.showAxis("right")
+        self._scores = pg.ViewBox(enableMenu=False)
+        self._scores.setMouseEnabled(x=False, y=False)
+        plot.scene().addItem(self._scores)
+        plot.getAxis("right").linkToView(self._scores)
+        self._scores.setXLink(plot.vb)
+        self._scores.setYRange(0.0, 1.0, padding=0.02)
+        plot.vb.sigResized.connect(self._match_geometry)
+        plot.getAxis("left").enableAutoSIPrefix(False)
+        # The four curves are public so the window and tests can inspect them.
+        self.train_loss = plot.plot(pen=_pen(TRAIN_COLOUR, 2.2))
+        self.test_loss = plot.plot(pen=_pen(TEST_COLOUR, 2.2))
+        self.train_score = _score_curve(TRAIN_COLOUR)
+        self.test_score = _score_curve(TEST_COLOUR)
+        for curve in (self.train_score, self.test_score):
+            self._scores.addItem(curve)
+        # The legend sits in a strip above the plot, where it never hides a curve.
+        self.legend = pg.LegendItem(labelTextColor=palette.TEXT_RGB, colCount=4, horSpacing=14)
+        self.legend.setParentItem(plot)
+        self.legend.anchor(itemPos=(0.5, 0), parentPos=(0.5, 0), offset=(0, 0))
+        self._problem = None
+        self._set_score_names("binary")
+        self._apply_font()
+
+    def _apply_font(self) -> None:
+        font = self.font()
+        plot = self.getPlotItem()
+        for side in ("bottom", "left", "right"):
+            palette.style_axis(plot.getAxis(side), font)
+        palette.style_legend(self.legend, font)
+        self._fit_legend()
+
+    def _fit_legend(self) -> None:
+        """Legend entries in one row when they fit the width, else in two."""
+        legend = self.legend
+        self._legend_fitted_to = self.width()
+        legend.setColumnCount(4)
+        if legend.width() > self.width() - 10:
+            legend.setColumnCount(2)
+        self.getPlotItem().layout.setRowFixedHeight(0, legend.height() + 4)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.legend is not None and self.width() != self._legend_fitted_to:
+            self._fit_legend()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._apply_font()
+
+    # ------------------------------------------------------------------ public
+    def set_history(self, history, problem: str) -> None:
+        """Draw a (downsampled) `History`; ``problem`` picks accuracy or R² for the right axis."""
+        self._set_score_names(problem)
+        epochs = np.asarray(history.epochs, float)
+        series = (history.train_loss, history.test_loss, history.train_score, history.test_score)
+        for curve, values in zip(self._curves(), series, strict=True):
+            curve.setData(epochs, _finite_or_nan(values), connect="finite")
+
+    def set_log_scale(self, on: bool) -> None:
+        plot = self.getPlotItem()
+        plot.setLogMode(y=bool(on))
+        plot.getAxis("right").setLogMode(False, False)  # the score axis stays linear
+        plot.setLabel("left", "loss (log scale)" if on else "loss")
+
+    def clear(self) -> None:
+        """Empty every curve (a reset run has no history)."""
+        for curve in self._curves():
+            curve.clear()
+
+    def point_count(self) -> int:
+        """Epochs currently drawn on the loss curve."""
+        xs, _ = self.train_loss.getOriginalDataset()
+        return 0 if xs is None else len(xs)
+
+    # ------------------------------------------------------------------ internals
+    def _curves(self) -> tuple:
+        return self.train_loss, self.test_loss, self.train_score, self.test_score
+
+    def _set_score_names(self, problem: str) -> None:
+        if problem == self._problem:
+            return
+        self._problem = problem
+        score = "R²" if problem == "regression" else "accuracy"
+        self.getPlotItem().setLabel("right", score)
+        self.legend.clear()
+        names = ("train loss", "test loss", f"train {score}", f"test {score}")
+        for curve, name in zip(self._curves(), names, strict=True):
+            self.legend.addItem(curve, name)
+        self._fit_legend()
+
+    def _match_geometry(self) -> None:
+        self._scores.setGeometry(self.getPlotItem().vb.sceneBoundingRect())
+
+
+def _pen(colour, width: float, style=Qt.PenStyle.SolidLine):
+    return pg.mkPen(colour, width=width, style=style)
+
+
+def _score_curve(colour) -> pg.PlotDataItem:
+    return pg.PlotDataItem(pen=_pen(colour, 1.4, Qt.PenStyle.DashLine))
+
+
+def _finite_or_nan(values) -> np.ndarray:
+    """Non-finite values become NaN, which connect='finite' leaves as gaps."""
+    values = np.asarray(values, float)
+    return np.where(np.isfinite(values), values, np.nan)

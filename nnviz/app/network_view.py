@@ -1,0 +1,516 @@
+"""The network diagram: neurons with live heatmaps, signed links, biases, inline editing.
+
+`NetworkView` draws a `Snapshot` and never computes the model.  Graphics items
+are built once per architecture (layer sizes and input features); each snapshot
+only swaps the pens of links whose quantised pen changed, the brushes of
+biases, and one small image per layer that all its neurons paint a tile of.
+Neuron heatmap levels come from `palette.layer_levels` (the big heatmap uses the
+same rule).  Tooltips, hover and clicks are resolved by the view from the item
+under the pointer, so nothing per item has to be refreshed on every frame.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QTransform
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsLineItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QGraphicsSimpleTextItem,
+    QGraphicsView,
+    QLineEdit,
+    QToolTip,
+)
+
+from nnviz.core.config import FEATURE_LABELS
+
+from . import palette
+
+WEIGHT_SCALE = 2.0  # |w| at which a link reaches full colour and its widest pen
+COLUMN_GAP = 150.0  # scene units between layer columns
+COLUMN_HEIGHT = 420.0  # scene units the widest layer may span
+MAX_PITCH = 70.0  # neuron spacing cap for narrow layers
+MAX_SCALE = 2.0  # never blow a tiny network up beyond this zoom
+LABEL_GAP = 6  # pixels between a neuron and its label
+HIT_SLOP = 3  # pixels of tolerance when pointing at a thin link
+ROLE = 0  # QGraphicsItem.data key holding (kind, layer, i, j)
+OUTLINE = QPen(QColor(90, 90, 90), 1.2)
+FOCUS_PEN = QPen(QColor(20, 20, 20), 3.0)
+HIGHLIGHT_PEN = QPen(QColor(0, 0, 0, 90), 1.0)
+
+
+def format_value(value: float) -> str:
+    """Four decimals for ordinary magnitudes, scientific notation otherwise."""
+    if not math.isfinite(value):
+        return str(value)
+    if value == 0 or 1e-3 <= abs(value) < 1e5:
+        return f"{value:.4f}"
+    return f"{value:.3e}"
+
+
+def neuron_name(snap, layer: int, index: int) -> str:
+    """Human name of neuron ``index`` of ``layer`` (0 = input features), counted from 1."""
+    if layer == 0:
+        return feature_label(snap.feature_names[index])
+    if layer == len(snap.layer_sizes) - 1:
+        if snap.layer_sizes[-1] == 1:
+            return "the output neuron"
+        return f"output neuron {index + 1} (class {index})"
+    return f"neuron {index + 1} of hidden layer {layer}"
+
+
+def feature_label(feature: str) -> str:
+    return FEATURE_LABELS.get(feature, feature)
+
+
+class _NeuronItem(QGraphicsItem):
+    """A circle showing one tile of its layer's heatmap image."""
+
+    def __init__(self, rect: QRectF):
+        super().__init__()
+        self._rect = rect
+        self._circle = QPainterPath()
+        self._circle.addEllipse(rect)
+        self._bounds = rect.adjusted(-2, -2, 2, 2)
+        self.image: QImage | None = None  # shared by the whole layer
+        self.source = QRectF()  # this neuron's tile inside ``image``
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def shape(self) -> QPainterPath:
+        return self._circle
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        if self.image is None:
+            painter.setBrush(palette.value_brush(palette.NEUTRAL_INDEX))
+        else:
+            painter.save()
+            painter.setClipPath(self._circle, Qt.ClipOperation.IntersectClip)
+            painter.drawImage(self._rect, self.image, self.source)
+            painter.restore()
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(OUTLINE)
+        painter.drawEllipse(self._rect)
+
+
+class _ParamEditor(QLineEdit):
+    """Inline, non-blocking number entry: Enter accepts, Escape or leaving cancels."""
+
+    def __init__(self, parent):
+        super().__init__(parent)
+        self.setObjectName("paramEditor")
+        self.setFixedWidth(110)
+        self.hide()
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.hide()
+            return
+        super().keyPressEvent(event)
+
+    def focusOutEvent(self, event) -> None:
+        super().focusOutEvent(event)
+        self.hide()
+
+
+class NetworkView(QGraphicsView):
+    """Live diagram of the network in a `Snapshot`; emits edits and hovered neurons."""
+
+    paramEdited = Signal(int, str, int, int, float)  # layer, 'w' or 'b', i, j, value
+    neuronHovered = Signal(object)  # (layer, index) or None
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("networkView")
+        scene = QGraphicsScene(self)
+        # Pens change width every frame; a BSP index would be rebuilt each time.
+        scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+        self.setScene(scene)
+        self.setRenderHints(
+            QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform
+        )
+        # Every frame changes the neuron images anyway; tracking per-item dirty areas costs more.
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setBackgroundBrush(QColor("white"))
+        self.viewport().setMouseTracking(True)
+        self.setMinimumSize(240, 160)
+        self._snap = None
+        self._architecture = None
+        self._links: list[list[QGraphicsLineItem]] = []  # per params layer, (i, j) row-major
+        self._biases: list[list[QGraphicsRectItem]] = []  # per params layer
+        self._neurons: list[list[_NeuronItem]] = []  # per layer, input features first
+        self._labels: list[tuple[QGraphicsSimpleTextItem, str]] = []  # with the side they sit on
+        self._pen_keys: list[np.ndarray] = []
+        self._brush_keys: list[np.ndarray] = []
+        self._tile_shapes: list[tuple] = []
+        self._layer_pixels: list[np.ndarray | None] = []  # keeps each layer image's memory alive
+        self._content = QRectF()
+        self._max_width = 1.0
+        self._hovered = None
+        self._editing = None
+        self._editor = _ParamEditor(self.viewport())
+        self._editor.returnPressed.connect(self._accept_edit)
+
+    # ------------------------------------------------------------------ public
+    def set_snapshot(self, snap) -> None:
+        architecture = (tuple(snap.layer_sizes), tuple(snap.feature_names))
+        if architecture != self._architecture:
+            self._build(snap)
+            self._architecture = architecture
+        self._snap = snap
+        self._update_links(snap)
+        self._update_images(snap)
+        self._update_focus(snap.focus)
+        self.viewport().update()
+
+    @property
+    def links(self) -> list[list[QGraphicsLineItem]]:
+        """Link items per params layer, in W's row-major (i, j) order."""
+        return self._links
+
+    @property
+    def biases(self) -> list[list[QGraphicsRectItem]]:
+        """Bias squares per params layer (one per neuron it feeds)."""
+        return self._biases
+
+    @property
+    def neurons(self) -> list[list[QGraphicsItem]]:
+        """Neuron items per layer, input features first."""
+        return self._neurons
+
+    @property
+    def focus_ring(self) -> QGraphicsItem:
+        """The ring marking the neuron the big heatmap shows (hidden when there is none)."""
+        return self._focus_ring
+
+    def describe(self, item: QGraphicsItem) -> str:
+        """Tooltip text of a link, bias or neuron item, with its current value."""
+        kind, layer, i, j = item.data(ROLE)
+        snap = self._snap
+        if kind == "w":
+            value = float(snap.params[layer][0][i, j])
+            return (
+                f"w[{layer}] {i}→{j} = {format_value(value)}\n"
+                f"from {neuron_name(snap, layer, i)} to {neuron_name(snap, layer + 1, j)}"
+            )
+        if kind == "b":
+            value = float(snap.params[layer][1][j])
+            return (
+                f"b[{layer}] {j} = {format_value(value)}\nbias of {neuron_name(snap, layer + 1, j)}"
+            )
+        lines = [neuron_name(snap, layer, j)]
+        if layer < len(snap.neuron_grids):
+            output = np.asarray(snap.neuron_grids[layer][..., j], float)
+            if np.isnan(output).any():
+                lines.append("output: NaN (diverged)")
+            else:
+                low, high = format_value(output.min()), format_value(output.max())
+                lines.append(f"output over the plane: {low} … {high}")
+        if layer > 0:
+            lines.append(f"bias = {format_value(float(snap.params[layer - 1][1][j]))}")
+        return "\n".join(lines)
+
+    def edit_param(self, layer: int, kind: str, i: int, j: int) -> None:
+        """Open the inline editor ("paramEditor") on W[i, j] ('w') or b[j] ('b') of a layer."""
+        if self._snap is None:
+            raise ValueError("edit_param: no snapshot shown yet")
+        if kind not in ("w", "b"):
+            raise ValueError(f"edit_param: kind must be 'w' or 'b', got {kind!r}")
+        if not 0 <= layer < len(self._links):
+            raise ValueError(f"edit_param: layer {layer} is outside 0..{len(self._links) - 1}")
+        weights, bias = self._snap.params[layer]
+        i = 0 if kind == "b" else i
+        if kind == "w" and not (0 <= i < weights.shape[0] and 0 <= j < weights.shape[1]):
+            raise ValueError(f"edit_param: w[{layer}] has no entry {i}→{j}")
+        if kind == "b" and not 0 <= j < bias.shape[0]:
+            raise ValueError(f"edit_param: b[{layer}] has no entry {j}")
+        item = (
+            self._links[layer][i * weights.shape[1] + j] if kind == "w" else self._biases[layer][j]
+        )
+        value = float(weights[i, j] if kind == "w" else bias[j])
+        self._editing = (layer, kind, i, j)
+        spot = self.mapFromScene(item.sceneBoundingRect().center())
+        editor = self._editor
+        editor.setStyleSheet("")
+        editor.setToolTip(f"new value of {'w' if kind == 'w' else 'b'}[{layer}]; Enter to apply")
+        editor.setText(f"{value:.6g}")
+        editor.selectAll()
+        width, height = editor.width(), editor.sizeHint().height()
+        x = min(max(spot.x() - width // 2, 0), max(self.viewport().width() - width, 0))
+        y = min(max(spot.y() - height - 4, 0), max(self.viewport().height() - height, 0))
+        editor.move(x, y)
+        editor.show()
+        editor.raise_()
+        editor.setFocus()
+
+    # ------------------------------------------------------------------ building
+    def _build(self, snap) -> None:
+        sizes = tuple(int(n) for n in snap.layer_sizes)
+        if len(sizes) < 2 or len(snap.params) != len(sizes) - 1:
+            raise ValueError(f"snapshot: {len(snap.params)} parameter layers for sizes {sizes}")
+        if len(snap.feature_names) != sizes[0]:
+            raise ValueError("snapshot: feature_names do not match the input layer size")
+        self._editor.hide()
+        self._hovered = None
+        self.scene().clear()
+        # Deep networks get taller columns so the diagram keeps a screen-like shape.
+        column_height = max(COLUMN_HEIGHT, 0.6 * COLUMN_GAP * (len(sizes) - 1))
+        pitch = min(MAX_PITCH, column_height / max(sizes))
+        radius = 0.38 * pitch
+        self._max_width = max(palette.MIN_PEN_WIDTH, min(6.0, 0.14 * pitch))
+        centres = [
+            [QPointF(col * COLUMN_GAP, (row - (n - 1) / 2) * pitch) for row in range(n)]
+            for col, n in enumerate(sizes)
+        ]
+        self._links = [self._build_links(layer, centres, radius) for layer in range(len(sizes) - 1)]
+        self._neurons = [
+            [
+                self._add_tagged(_NeuronItem(_square(c, radius)), ("n", layer, 0, index), 2)
+                for index, c in enumerate(column)
+            ]
+            for layer, column in enumerate(centres)
+        ]
+        side = max(3.0, 0.55 * radius)
+        self._biases = [
+            [self._build_bias(c, radius, side, layer - 1, j) for j, c in enumerate(centres[layer])]
+            for layer in range(1, len(sizes))
+        ]
+        self._pen_keys = [np.full(len(items), -1) for items in self._links]
+        self._brush_keys = [np.full(len(items), -1) for items in self._biases]
+        self._tile_shapes = [()] * len(sizes)
+        self._layer_pixels = [None] * len(sizes)
+        self._build_labels(snap, centres, radius)
+        half = (max(sizes) - 1) / 2 * pitch + radius + side
+        self._content = QRectF(
+            -radius - side, -half, (len(sizes) - 1) * COLUMN_GAP + 2 * radius + side, 2 * half
+        )
+        self._highlight = self.scene().addLine(0, 0, 0, 0, HIGHLIGHT_PEN)
+        self._highlight.setZValue(1)
+        self._highlight.hide()
+        self._focus_ring = self.scene().addEllipse(QRectF(), FOCUS_PEN)
+        self._focus_ring.setZValue(2.5)
+        self._focus_ring.hide()
+        self._fit()
+
+    def _add_tagged(self, item: QGraphicsItem, tag: tuple, z: float) -> QGraphicsItem:
+        item.setData(ROLE, tag)
+        item.setZValue(z)
+        self.scene().addItem(item)
+        return item
+
+    def _build_links(self, layer: int, centres, radius: float) -> list[QGraphicsLineItem]:
+        return [
+            self._add_tagged(
+                QGraphicsLineItem(a.x() + radius, a.y(), b.x() - radius, b.y()),
+                ("w", layer, i, j),
+                0,
+            )
+            for i, a in enumerate(centres[layer])
+            for j, b in enumerate(centres[layer + 1])
+        ]
+
+    def _build_bias(self, centre: QPointF, radius, side, layer, j) -> QGraphicsRectItem:
+        # Lower left of the neuron, clear of the links that enter its left edge.
+        rect = QRectF(centre.x() - 0.8 * radius - side, centre.y() + 0.55 * radius, side, side)
+        item = QGraphicsRectItem(rect)
+        item.setPen(OUTLINE)
+        return self._add_tagged(item, ("b", layer, 0, j), 3)
+
+    def _build_labels(self, snap, centres, radius: float) -> None:
+        self._labels = []
+        last = len(centres) - 1
+        for index, feature in enumerate(snap.feature_names):
+            self._add_label(feature_label(feature), centres[0][index] + QPointF(-radius, 0), "left")
+        for index, centre in enumerate(centres[last]):
+            text = self._output_label(snap, index)
+            self._add_label(text, centre + QPointF(radius, 0), "right")
+        for col, column in enumerate(centres):
+            caption = "input" if col == 0 else "output" if col == last else f"hidden {col}"
+            self._add_label(caption, column[0] + QPointF(0, -radius), "top")
+
+    @staticmethod
+    def _output_label(snap, index: int) -> str:
+        if snap.problem == "regression":
+            return "ŷ"
+        if snap.layer_sizes[-1] == 1:
+            return "P(class 1)"
+        return f"class {index}"
+
+    def _add_label(self, text: str, anchor: QPointF, side: str) -> None:
+        # Labels keep their pixel size at any zoom, so they stay readable.
+        item = self.scene().addSimpleText(text, self.font())
+        item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        width, height = item.boundingRect().width(), item.boundingRect().height()
+        shift = {
+            "left": (-width - LABEL_GAP, -height / 2),
+            "right": (LABEL_GAP, -height / 2),
+            "top": (-width / 2, -height - LABEL_GAP),
+        }[side]
+        item.setTransform(QTransform.fromTranslate(*shift))
+        item.setPos(anchor)
+        item.setZValue(4)
+        self._labels.append((item, side))
+
+    # ------------------------------------------------------------------ per snapshot
+    def _update_links(self, snap) -> None:
+        for layer, (weights, bias) in enumerate(snap.params):
+            keys = palette.weight_pen_keys(weights, WEIGHT_SCALE, self._max_width).ravel()
+            items = self._links[layer]
+            for k in np.flatnonzero(keys != self._pen_keys[layer]):
+                items[k].setPen(palette.pen_for_key(int(keys[k]), self._max_width))
+            self._pen_keys[layer] = keys
+            shades = palette.signed_color_indices(np.ravel(bias), WEIGHT_SCALE)
+            squares = self._biases[layer]
+            for k in np.flatnonzero(shades != self._brush_keys[layer]):
+                squares[k].setBrush(palette.value_brush(int(shades[k])))
+            self._brush_keys[layer] = shades
+
+    def _update_images(self, snap) -> None:
+        lut = palette.heatmap_lut()
+        for layer, grid in enumerate(snap.neuron_grids[: len(self._neurons)]):
+            grid = np.asarray(grid)
+            if grid.ndim != 3 or grid.shape[2] != len(self._neurons[layer]):
+                continue
+            low, high = palette.layer_levels(snap, layer, grid)
+            # Tiles stacked top to bottom, each flipped so +y points up on screen.
+            tiles = lut[palette.value_indices(grid, low, high)[::-1].transpose(2, 0, 1)]
+            ny, nx = grid.shape[:2]
+            pixels = np.ascontiguousarray(tiles).reshape(-1, nx * 4)
+            image = QImage(pixels.data, nx, pixels.shape[0], nx * 4, QImage.Format.Format_RGBA8888)
+            self._layer_pixels[layer] = pixels
+            reshape = self._tile_shapes[layer] != (ny, nx)
+            for index, neuron in enumerate(self._neurons[layer]):
+                neuron.image = image
+                if reshape:
+                    neuron.source = QRectF(0, index * ny, nx, ny)
+            self._tile_shapes[layer] = (ny, nx)
+
+    def _update_focus(self, focus) -> None:
+        ring = self._focus_ring
+        if focus is None or not 0 <= focus[0] < len(self._neurons):
+            ring.hide()
+            return
+        column = self._neurons[focus[0]]
+        if not 0 <= focus[1] < len(column):
+            ring.hide()
+            return
+        ring.setRect(column[focus[1]].boundingRect().adjusted(-1, -1, 1, 1))
+        ring.show()
+
+    # ------------------------------------------------------------------ geometry
+    def _fit(self) -> None:
+        """Scale the diagram into the view, keeping aspect and room for pixel-sized labels."""
+        if self._content.isEmpty():
+            return
+        margins = {"left": 8.0, "right": 8.0, "top": 8.0}
+        for item, side in self._labels:
+            extent = item.boundingRect().width() if side != "top" else item.boundingRect().height()
+            margins[side] = max(margins[side], extent + LABEL_GAP + 4)
+        bottom = 8.0
+        viewport = self.viewport()
+        room_x = viewport.width() - margins["left"] - margins["right"]
+        room_y = viewport.height() - margins["top"] - bottom
+        scale = min(room_x / self._content.width(), room_y / self._content.height(), MAX_SCALE)
+        scale = max(scale, 0.05)
+        self.setTransform(QTransform.fromScale(scale, scale))
+        self.setSceneRect(
+            self._content.adjusted(
+                -margins["left"] / scale,
+                -margins["top"] / scale,
+                margins["right"] / scale,
+                bottom / scale,
+            )
+        )
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        # Labels are built in the widget's font: rebuild them when it changes (presentation mode).
+        if event.type() == QEvent.Type.FontChange and self._snap is not None:
+            self._architecture = None
+            self.set_snapshot(self._snap)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    # ------------------------------------------------------------------ pointer
+    def _item_at(self, pos) -> QGraphicsItem | None:
+        """The topmost link, bias or neuron within a few pixels of a viewport position."""
+        area = QRect(pos.x() - HIT_SLOP, pos.y() - HIT_SLOP, 2 * HIT_SLOP + 1, 2 * HIT_SLOP + 1)
+        for item in self.items(area):
+            if item.data(ROLE) is not None:
+                return item
+        return None
+
+    def mousePressEvent(self, event) -> None:
+        item = self._item_at(event.position().toPoint()) if self._snap is not None else None
+        if event.button() == Qt.MouseButton.LeftButton and item is not None:
+            kind, layer, i, j = item.data(ROLE)
+            if kind in ("w", "b"):
+                self.edit_param(layer, kind, i, j)
+                event.accept()
+                return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        super().mouseMoveEvent(event)
+        if self._snap is None:
+            return
+        item = self._item_at(event.position().toPoint())
+        tag = item.data(ROLE) if item is not None else None
+        self._set_hovered((tag[1], tag[3]) if tag and tag[0] == "n" else None)
+        if tag and tag[0] == "w":
+            pen = QPen(HIGHLIGHT_PEN)
+            pen.setWidthF(item.pen().widthF() + 4)
+            self._highlight.setPen(pen)
+            self._highlight.setLine(item.line())
+            self._highlight.show()
+        else:
+            self._highlight.hide()
+
+    def leaveEvent(self, event) -> None:
+        super().leaveEvent(event)
+        self._set_hovered(None)
+        if self._snap is not None:
+            self._highlight.hide()
+
+    def _set_hovered(self, neuron) -> None:
+        if neuron != self._hovered:
+            self._hovered = neuron
+            self.neuronHovered.emit(neuron)
+
+    def viewportEvent(self, event) -> bool:
+        if event.type() == QEvent.Type.ToolTip and self._snap is not None:
+            item = self._item_at(event.pos())
+            if item is None:
+                QToolTip.hideText()
+            else:
+                QToolTip.showText(event.globalPos(), self.describe(item), self.viewport())
+            return True
+        return super().viewportEvent(event)
+
+    def _accept_edit(self) -> None:
+        text = self._editor.text().strip().replace(",", ".")
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            self._editor.setStyleSheet("border: 2px solid #c0392b;")
+            self._editor.setToolTip(f"{text!r} is not a finite number")
+            return
+        layer, kind, i, j = self._editing
+        self._editor.hide()
+        self.paramEdited.emit(layer, kind, i, j, value)
+
+
+def _square(centre: QPointF, radius: float) -> QRectF:
+    return QRectF(centre.x() - radius, centre.y() - radius, 2 * radius, 2 * radius)

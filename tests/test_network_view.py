@@ -1,0 +1,269 @@
+"""Network diagram: items per architecture, reuse, pens, tooltips, inline editing, hover."""
+
+import dataclasses
+from itertools import pairwise
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import QGraphicsSimpleTextItem, QLineEdit, QToolTip
+
+from nnviz.app import palette
+from nnviz.app.network_view import NetworkView
+from nnviz.core import Config, Trainer
+from nnviz.core.snapshot import Grid, Snapshot
+
+FEATURES = ("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2")
+
+
+def make_snapshot(sizes=(2, 4, 3, 1), seed=0, thumb=8, problem="binary", focus=None):
+    """A hand-built snapshot: random parameters and smooth per-neuron grids."""
+    rng = np.random.default_rng(seed)
+    params = [(rng.normal(size=(a, b)), rng.normal(size=b)) for a, b in pairwise(sizes)]
+    ramp = np.linspace(-1.0, 1.0, thumb)
+    grids = [
+        np.tanh(ramp[:, None, None] * np.arange(1, n + 1) + ramp[None, :, None]) for n in sizes
+    ]
+    xs = np.linspace(-1, 1, 20)
+    boundary = Grid(xs, xs, np.zeros((20, 20)))
+    return Snapshot(
+        epoch=0,
+        metrics={},
+        params=params,
+        layer_sizes=tuple(sizes),
+        feature_names=FEATURES[: sizes[0]],
+        problem=problem,
+        boundary=boundary,
+        neuron_grids=grids,
+        focus=focus,
+    )
+
+
+def with_param(snap, layer, kind, index, value):
+    """A copy of ``snap`` with one weight (index (i, j)) or bias (index j) replaced."""
+    params = [(w.copy(), b.copy()) for w, b in snap.params]
+    target = params[layer][0 if kind == "w" else 1]
+    target[index] = value
+    return dataclasses.replace(snap, params=params)
+
+
+@pytest.fixture
+def view(qtbot):
+    widget = NetworkView()
+    qtbot.addWidget(widget)
+    widget.resize(800, 500)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def viewport_point(view, item) -> QPoint:
+    """A point on the item: a quarter along a link (midpoints of links can coincide)."""
+    if hasattr(item, "line"):
+        return view.mapFromScene(item.line().pointAt(0.25))
+    return view.mapFromScene(item.sceneBoundingRect().center())
+
+
+@pytest.mark.parametrize("sizes", [(2, 4, 3, 1), (3, 5, 3), (7, 1)])
+def test_item_counts_match_the_architecture(view, sizes):
+    view.set_snapshot(make_snapshot(sizes, problem="multiclass" if sizes[-1] > 1 else "binary"))
+    links = sum(len(items) for items in view.links)
+    assert links == sum(a * b for a, b in pairwise(sizes))
+    assert [len(items) for items in view.biases] == list(sizes[1:])  # output neurons included
+    assert [len(items) for items in view.neurons] == list(sizes)
+    assert view.objectName() == "networkView"
+
+
+def test_items_are_reused_when_only_weights_change(view):
+    first = make_snapshot(seed=1)
+    view.set_snapshot(first)
+    link, bias, neuron = view.links[1][4], view.biases[2][0], view.neurons[1][2]
+    view.set_snapshot(make_snapshot(seed=2))
+    assert view.links[1][4] is link and view.biases[2][0] is bias and view.neurons[1][2] is neuron
+    view.set_snapshot(make_snapshot((2, 5, 1), seed=2))
+    assert len(view.links[0]) == 10 and view.links[0][0] is not link
+
+
+def test_a_changed_input_feature_list_rebuilds(view):
+    snap = make_snapshot((2, 3, 1))
+    view.set_snapshot(snap)
+    link = view.links[0][0]
+    view.set_snapshot(dataclasses.replace(snap, feature_names=("x1sq", "x2sq")))
+    assert view.links[0][0] is not link
+
+
+def test_link_pens_and_bias_brushes_follow_the_current_values(view):
+    snap = with_param(make_snapshot(), 0, "w", (1, 2), 1.5)
+    snap = with_param(snap, 2, "b", 0, -1.5)
+    view.set_snapshot(snap)
+    link, bias = view.links[0][1 * 4 + 2], view.biases[2][0]
+    assert link.pen().color().blue() > link.pen().color().red()
+    assert bias.brush().color().red() > bias.brush().color().blue()
+    wide = link.pen().widthF()
+    view.set_snapshot(with_param(with_param(snap, 0, "w", (1, 2), -0.1), 2, "b", 0, 2.0))
+    assert link.pen().color().red() > link.pen().color().blue()
+    assert link.pen().widthF() < wide
+    assert bias.brush().color().blue() > bias.brush().color().red()
+
+
+def test_nan_and_huge_parameters_draw(view):
+    snap = with_param(make_snapshot(), 1, "w", (0, 0), np.nan)
+    snap = with_param(snap, 0, "w", (0, 1), 1e6)
+    snap = with_param(snap, 2, "b", 0, np.nan)
+    snap.neuron_grids[1][...] = np.nan
+    view.set_snapshot(snap)
+    assert view.links[1][0].pen().style() == Qt.PenStyle.DashLine
+    widest = max(item.pen().widthF() for items in view.links for item in items)
+    assert view.links[0][1].pen().widthF() == widest
+    assert view.biases[2][0].brush().color() == palette.nan_color()
+    assert "nan" in view.describe(view.links[1][0])
+    assert "NaN" in view.describe(view.neurons[1][0])
+    assert not view.grab().isNull()
+
+
+def test_tooltip_texts_give_the_values(view):
+    snap = with_param(make_snapshot(), 0, "w", (1, 2), 0.4312)
+    snap = with_param(snap, 2, "b", 0, -0.25)
+    view.set_snapshot(snap)
+    assert view.describe(view.links[0][1 * 4 + 2]).startswith("w[0] 1→2 = 0.4312")
+    assert view.describe(view.biases[2][0]).startswith("b[2] 0 = -0.2500")
+    text = view.describe(view.neurons[1][3])
+    assert "neuron 4 of hidden layer 1" in text
+    assert f"bias = {snap.params[0][1][3]:.4f}" in text
+    assert view.describe(view.neurons[0][1]).startswith("x₂")
+
+
+def test_a_tooltip_event_on_a_link_shows_its_value(view, qtbot):
+    view.set_snapshot(with_param(make_snapshot(), 1, "w", (2, 1), -0.875))
+    link = view.links[1][2 * 3 + 1]
+    at = viewport_point(view, link)
+    event = QHelpEvent(QEvent.Type.ToolTip, at, view.viewport().mapToGlobal(at))
+    view.viewportEvent(event)
+    qtbot.waitUntil(lambda: "w[1] 2→1 = -0.8750" in QToolTip.text())
+    QToolTip.hideText()
+
+
+def test_typing_into_the_editor_emits_param_edited(view, qtbot):
+    snap = make_snapshot()
+    view.set_snapshot(snap)
+    view.edit_param(1, "w", 2, 1)
+    editor = view.findChild(QLineEdit, "paramEditor")
+    assert editor.isVisible()
+    assert float(editor.text()) == pytest.approx(snap.params[1][0][2, 1], rel=1e-5)
+    editor.selectAll()
+    qtbot.keyClicks(editor, "-1.25e-1")
+    with qtbot.waitSignal(view.paramEdited, timeout=2000) as blocker:
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert blocker.args == [1, "w", 2, 1, -0.125]
+    assert not editor.isVisible()
+
+
+def test_editing_a_bias_reports_i_as_zero(view, qtbot):
+    view.set_snapshot(make_snapshot())
+    view.edit_param(2, "b", 5, 0)
+    editor = view.findChild(QLineEdit, "paramEditor")
+    editor.selectAll()
+    qtbot.keyClicks(editor, "3")
+    with qtbot.waitSignal(view.paramEdited, timeout=2000) as blocker:
+        qtbot.keyClick(editor, Qt.Key.Key_Enter)
+    assert blocker.args == [2, "b", 0, 0, 3.0]
+
+
+def test_invalid_text_keeps_the_editor_open_and_emits_nothing(view, qtbot):
+    view.set_snapshot(make_snapshot())
+    view.edit_param(0, "w", 0, 0)
+    editor = view.findChild(QLineEdit, "paramEditor")
+    emitted = []
+    view.paramEdited.connect(lambda *args: emitted.append(args))
+    for text in ("abc", "nan", "inf"):
+        editor.selectAll()
+        qtbot.keyClicks(editor, text)
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
+        assert editor.isVisible()
+        assert "not a finite number" in editor.toolTip()
+    assert emitted == []
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert not editor.isVisible()
+
+
+def test_edit_param_rejects_unknown_parameters(view):
+    view.set_snapshot(make_snapshot())
+    with pytest.raises(ValueError, match="layer 3"):
+        view.edit_param(3, "w", 0, 0)
+    with pytest.raises(ValueError, match="no entry 2→0"):
+        view.edit_param(0, "w", 2, 0)
+    with pytest.raises(ValueError, match="kind"):
+        view.edit_param(0, "x", 0, 0)
+
+
+def test_clicking_a_link_opens_the_editor_on_it(view, qtbot):
+    view.set_snapshot(make_snapshot((2, 3, 1)))
+    link = view.links[1][1]
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=viewport_point(view, link))
+    editor = view.findChild(QLineEdit, "paramEditor")
+    assert editor.isVisible()
+    qtbot.keyClicks(editor, "0.5")
+    with qtbot.waitSignal(view.paramEdited, timeout=2000) as blocker:
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert blocker.args == [1, "w", 1, 0, 0.5]
+
+
+def test_hovering_a_neuron_emits_it_and_leaving_emits_none(view, qtbot):
+    view.set_snapshot(make_snapshot())
+    neuron = view.neurons[2][1]
+    with qtbot.waitSignal(view.neuronHovered, timeout=2000) as entered:
+        qtbot.mouseMove(view.viewport(), viewport_point(view, neuron))
+    assert entered.args == [(2, 1)]
+    with qtbot.waitSignal(view.neuronHovered, timeout=2000) as left:
+        qtbot.mouseMove(view.viewport(), QPoint(2, 2))
+    assert left.args == [None]
+
+
+def test_the_largest_network_draws_with_smaller_neurons(view):
+    view.set_snapshot(make_snapshot((2, 3, 1)))
+    roomy = view.neurons[1][0].boundingRect().width()
+    sizes = (7, *([32] * 8), 5)
+    view.set_snapshot(make_snapshot(sizes, problem="multiclass"))
+    assert sum(len(items) for items in view.links) == 7 * 32 + 7 * 32 * 32 + 32 * 5
+    assert view.neurons[1][0].boundingRect().width() < roomy / 2
+    assert not view.grab().isNull()
+
+
+def test_the_focused_neuron_is_ringed(view):
+    view.set_snapshot(make_snapshot(focus=(1, 2)))
+    ring = view.focus_ring
+    assert ring.isVisible()
+    assert ring.sceneBoundingRect().contains(view.neurons[1][2].sceneBoundingRect())
+    view.set_snapshot(make_snapshot(focus=None))
+    assert not ring.isVisible()
+
+
+def test_labels_follow_the_widget_font(view):
+    view.set_snapshot(make_snapshot())
+
+    def label_heights():
+        return [
+            item.boundingRect().height()
+            for item in view.scene().items()
+            if isinstance(item, QGraphicsSimpleTextItem)
+        ]
+
+    small = label_heights()
+    assert len(small) == 2 + 1 + 4  # input labels, output label, column captions
+    font = view.font()
+    font.setPointSizeF(font.pointSizeF() * 2)
+    view.setFont(font)
+    assert min(label_heights()) > 1.5 * max(small)
+
+
+def test_a_trainer_snapshot_draws_every_parameter(view):
+    trainer = Trainer(Config(dataset="xor", features=("x1", "x2", "x1x2"), hidden=(4, 2)))
+    trainer.step(epochs=5)
+    view.set_snapshot(trainer.snapshot(resolution=40, thumb=12))
+    assert [len(items) for items in view.links] == [3 * 4, 4 * 2, 2 * 1]
+    assert [len(items) for items in view.biases] == [4, 2, 1]
+    weights, bias = trainer.params[1]
+    assert f"= {weights[3, 1]:.4f}" in view.describe(view.links[1][3 * 2 + 1])
+    assert f"= {bias[1]:.4f}" in view.describe(view.biases[1][1])
+    assert view.describe(view.neurons[0][2]).startswith("x₁·x₂")

@@ -1,0 +1,385 @@
+"""MainWindow end to end (offscreen): controls drive the trainer, views match it, threads end."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QComboBox, QLineEdit
+
+from nnviz.app.controls import SPEED_STEPS, speed_from_position
+from nnviz.app.main_window import MainWindow
+from nnviz.app.settings import load_config, open_settings
+from nnviz.app.worker import running_worker_threads
+from nnviz.core.config import FEATURES, Config
+
+SMALL = Config(dataset="circles", samples=100)
+
+
+@pytest.fixture(autouse=True)
+def no_worker_thread_left():
+    yield
+    assert running_worker_threads() == 0
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow(SMALL, dialogs=False)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(win.is_settled)
+    yield win
+    win.close()
+
+
+def settle(qtbot, win, timeout=10000):
+    qtbot.waitUntil(win.is_settled, timeout=timeout)
+
+
+def first_weights(trainer):
+    return [w.copy() for w, _ in trainer.params]
+
+
+def test_step_button_trains_exactly_one_epoch(qtbot, window):
+    before = first_weights(window.trainer)
+    qtbot.mouseClick(window.panel.stepButton, Qt.LeftButton)
+    settle(qtbot, window)
+    assert window.trainer.epoch == 1
+    assert window.shown_snapshot.epoch == 1
+    assert window.status_label.text().startswith("Epoch 1 ")
+    assert any(
+        not np.array_equal(a, b) for a, b in zip(before, first_weights(window.trainer), strict=True)
+    )
+
+
+def test_play_then_pause_stops_the_epochs(qtbot, window):
+    qtbot.mouseClick(window.panel.playButton, Qt.LeftButton)
+    assert window.panel.playButton.text() == "Pause"
+    qtbot.waitUntil(lambda: window.shown_snapshot.epoch > 50, timeout=10000)
+    qtbot.mouseClick(window.panel.playButton, Qt.LeftButton)
+    settle(qtbot, window)
+    paused_at = window.trainer.epoch
+    assert window.panel.playButton.text() == "Play"
+    window.worker.set_focus(None)  # one more round trip through the worker
+    settle(qtbot, window)
+    assert window.trainer.epoch == paused_at == window.shown_snapshot.epoch
+    assert window.loss_view.point_count() == paused_at
+
+
+def test_reset_returns_to_epoch_zero_with_the_same_weights(qtbot, window):
+    initial = first_weights(window.trainer)
+    window.run_epochs(40)
+    settle(qtbot, window)
+    assert window.trainer.epoch == 40 and window.loss_view.point_count() == 40
+    qtbot.mouseClick(window.panel.resetButton, Qt.LeftButton)
+    settle(qtbot, window)
+    assert window.trainer.epoch == 0
+    assert window.loss_view.point_count() == 0
+    for a, b in zip(initial, first_weights(window.trainer), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_keyboard_shortcuts_play_step_and_reset(qtbot, window):
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window.network_view, Qt.Key_S)
+    settle(qtbot, window)
+    assert window.trainer.epoch == 1
+    qtbot.keyClick(window.network_view, Qt.Key_Right)
+    settle(qtbot, window)
+    assert window.trainer.epoch == 2
+    qtbot.keyClick(window.network_view, Qt.Key_Space)
+    qtbot.waitUntil(lambda: window.shown_snapshot.epoch > 10, timeout=10000)
+    qtbot.keyClick(window.network_view, Qt.Key_Space)
+    settle(qtbot, window)
+    qtbot.keyClick(window.network_view, Qt.Key_R)
+    settle(qtbot, window)
+    assert window.trainer.epoch == 0
+
+
+def test_space_in_the_learning_rate_field_types_instead_of_playing(qtbot, window):
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    edit = window.panel.learningRateEdit
+    edit.setFocus()
+    posted = window.worker.posted
+    qtbot.keyClick(edit, Qt.Key_Space)
+    assert edit.text().endswith(" ")
+    assert window.worker.posted == posted
+
+
+def test_close_while_playing_leaves_no_thread(qtbot, window):
+    window.toggle_play()
+    qtbot.waitUntil(lambda: window.shown_snapshot.epoch > 20, timeout=10000)
+    window.close()
+    assert running_worker_threads() == 0
+
+
+def test_heatmap_under_each_training_point_is_the_prediction_there(qtbot, window):
+    window.run_epochs(300)
+    settle(qtbot, window)
+    grid = window.shown_snapshot.boundary
+    points = window.trainer.data.x_train
+    # The heatmap cell under a point shows the grid point nearest to it.
+    nearest = np.column_stack(
+        [
+            grid.xs[np.abs(grid.xs[None, :] - points[:, :1]).argmin(axis=1)],
+            grid.ys[np.abs(grid.ys[None, :] - points[:, 1:]).argmin(axis=1)],
+        ]
+    )
+    expected = window.trainer.predict(nearest)
+    shown = np.array([window.boundary_view.value_at(x, y) for x, y in points])
+    assert expected.min() < 0.4 and expected.max() > 0.6  # a real boundary, not a flat image
+    np.testing.assert_allclose(shown, expected, atol=1e-5)  # float32 grid
+
+
+def test_hovering_a_neuron_shows_it_and_editing_a_weight_sets_it(qtbot, window):
+    window.run_epochs(30)
+    settle(qtbot, window)
+    view = window.network_view
+    neuron = view.neurons[1][2]
+    spot = view.mapFromScene(neuron.sceneBoundingRect().center())
+    qtbot.mouseMove(view.viewport(), spot)
+    settle(qtbot, window)
+    assert window.shown_snapshot.focus == (1, 2)
+    expected = window.trainer.boundary(window.worker.resolution, focus=(1, 2)).values
+    np.testing.assert_allclose(window.shown_snapshot.boundary.values, expected)
+    qtbot.mouseMove(view.viewport(), QPoint(2, 2))  # empty corner: back to the output
+    settle(qtbot, window)
+    assert window.shown_snapshot.focus is None
+
+    view.edit_param(0, "w", 1, 2)
+    editor = view.findChild(QLineEdit, "paramEditor")
+    editor.selectAll()
+    qtbot.keyClicks(editor, "-1.25")
+    qtbot.keyClick(editor, Qt.Key_Return)
+    settle(qtbot, window)
+    assert window.trainer.params[0][0][1, 2] == -1.25
+    assert window.shown_snapshot.params[0][0][1, 2] == -1.25
+    assert window.trainer.epoch == 30  # an edit trains nothing
+
+
+def select(combo: QComboBox, value) -> None:
+    combo.setCurrentIndex(combo.findData(value))
+    assert combo.currentData() == value
+
+
+def type_learning_rate(qtbot, win, text: str) -> None:
+    edit = win.panel.learningRateEdit
+    edit.clear()
+    qtbot.keyClicks(edit, text)
+    qtbot.keyClick(edit, Qt.Key_Return)
+
+
+def test_every_control_changes_the_configuration_it_names(qtbot, window):
+    panel = window.panel
+    cases = [
+        (lambda: select(panel.datasetCombo, "moons"), lambda c: c.dataset == "moons"),
+        (lambda: panel.samplesSpin.setValue(150), lambda c: c.samples == 150),
+        (lambda: panel.samplesSpin.setValue(0), lambda c: c.samples is None),
+        (lambda: panel.samplesSpin.setValue(120), lambda c: c.samples == 120),
+        (lambda: panel.noiseSlider.setValue(30), lambda c: c.noise == 0.3),
+        (lambda: panel.noiseSpin.setValue(20), lambda c: c.noise == 0.2),
+        (lambda: panel.trainRatioSpin.setValue(70), lambda c: c.train_ratio == 0.7),
+        (lambda: panel.batchSizeSpin.setValue(16), lambda c: c.batch_size == 16),
+        (lambda: panel.batchSizeSpin.setValue(0), lambda c: c.batch_size is None),
+        (lambda: panel.hiddenLayersSpin.setValue(2), lambda c: c.hidden == (3, 4)),
+        (lambda: panel.hiddenSpin.setValue(6), lambda c: c.hidden == (6, 4)),
+        (lambda: panel.widthSpins[1].setValue(2), lambda c: c.hidden == (6, 2)),
+        (lambda: panel.hiddenLayersSpin.setValue(0), lambda c: c.hidden == ()),
+        (lambda: select(panel.activationCombo, "relu"), lambda c: c.activation == "relu"),
+        (lambda: select(panel.lossCombo, "mse"), lambda c: c.loss == "mse"),
+        (lambda: select(panel.optimizerCombo, "sgd"), lambda c: c.optimizer == "sgd"),
+        (lambda: select(panel.initCombo, "he"), lambda c: c.init == "he"),
+        (lambda: type_learning_rate(qtbot, window, "0.5"), lambda c: c.lr == 0.5),
+        (lambda: panel.l1Spin.setValue(0.01), lambda c: c.l1 == 0.01),
+        (lambda: panel.l2Spin.setValue(0.02), lambda c: c.l2 == 0.02),
+        (lambda: panel.regenerateButton.click(), lambda c: c.data_seed == 1),
+        (lambda: panel.reseedButton.click(), lambda c: c.seed == 1),
+    ]
+    cases += [
+        (
+            lambda name=name: panel.featureChecks[name].setChecked(True),
+            lambda c, n=name: n in c.features,
+        )
+        for name in FEATURES
+    ]
+    cases.append(
+        (lambda: panel.featureChecks["x1"].setChecked(False), lambda c: "x1" not in c.features)
+    )
+    for apply, holds in cases:
+        apply()
+        settle(qtbot, window)
+        assert holds(window.trainer.config), window.trainer.config
+        assert window.config == window.trainer.config
+    assert panel.hiddenSpin.objectName() == "hiddenSpin"
+    panel.speedSlider.setValue(0)
+    settle(qtbot, window)
+    assert window.worker.speed == speed_from_position(0) == 1.0
+    assert panel.speedLabel.text() == "1 epochs/s"
+    panel.speedSlider.setValue(SPEED_STEPS)
+    settle(qtbot, window)
+    assert window.worker.speed == 0 and panel.speedLabel.text() == "unlimited"
+
+
+def test_every_control_has_a_name_and_a_tooltip(window):
+    from PySide6.QtWidgets import QAbstractButton, QAbstractSlider, QAbstractSpinBox, QLineEdit
+
+    kinds = (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox, QLineEdit)
+    compound = (QAbstractSpinBox, QComboBox)
+
+    def part_of_compound(widget):  # the line edits, views and scroll bars Qt builds inside
+        parent = widget.parent()
+        while parent is not None and parent is not window.panel:
+            if isinstance(parent, compound):
+                return True
+            parent = parent.parent()
+        return False
+
+    controls = [w for kind in kinds for w in window.panel.findChildren(kind)]
+    controls = [w for w in controls if not part_of_compound(w)]
+    assert len(controls) >= 30
+    for widget in controls:
+        assert widget.objectName(), widget
+        assert widget.toolTip(), widget.objectName()
+
+
+def test_switching_to_regression_switches_the_loss_in_the_same_change(qtbot, window):
+    changes = []
+    window.panel.changed.connect(changes.append)
+    select(window.panel.datasetCombo, "reg-plane")
+    settle(qtbot, window)
+    assert changes == [{"dataset": "reg-plane", "loss": "mse"}]
+    config = window.trainer.config
+    assert (config.dataset, config.loss, window.trainer.data.problem) == (
+        "reg-plane",
+        "mse",
+        "regression",
+    )
+    combo = window.panel.lossCombo
+    assert [combo.itemData(i) for i in range(combo.count())] == ["mse", "sse"]
+    window.run_epochs(3)
+    settle(qtbot, window)
+    assert "R²" in window.status_label.text()
+
+
+def test_learning_rate_keeps_weights_and_hidden_width_rebuilds(qtbot, window):
+    window.run_epochs(25)
+    settle(qtbot, window)
+    trained = first_weights(window.trainer)
+    type_learning_rate(qtbot, window, "0.003")
+    settle(qtbot, window)
+    assert window.trainer.config.lr == 0.003
+    assert window.trainer.epoch == 25
+    for a, b in zip(trained, first_weights(window.trainer), strict=True):
+        np.testing.assert_array_equal(a, b)
+    window.panel.hiddenSpin.setValue(7)
+    settle(qtbot, window)
+    assert window.trainer.epoch == 0 and window.trainer.layer_sizes == (2, 7, 1)
+    assert window.loss_view.point_count() == 0
+
+
+def test_bad_learning_rate_text_is_refused_with_a_message(qtbot, window):
+    messages = []
+    window.messageShown.connect(messages.append)
+    for text in ("abc", "0", "1e3", "nan"):
+        type_learning_rate(qtbot, window, text)
+        assert window.panel.learningRateEdit.text() == "0.03"
+    settle(qtbot, window)
+    assert window.trainer.config.lr == 0.03
+    assert len(messages) == 4 and "Learning rate" in messages[0] and "0.03" in messages[0]
+
+
+def test_view_toggles_only_redraw(qtbot, window):
+    window.run_epochs(20)
+    settle(qtbot, window)
+    posted, points = window.worker.posted, window.loss_view.point_count()
+    image = np.array(window.boundary_view.image_item.image)
+    plot = window.boundary_view.getPlotItem()
+    visible_scatters = lambda: sum(  # noqa: E731
+        item.isVisible() for item in plot.items if type(item).__name__ == "ScatterPlotItem"
+    )
+    shown = visible_scatters()
+    window.panel.discretizeCheck.setChecked(True)
+    assert not np.array_equal(image, window.boundary_view.image_item.image)
+    window.panel.showTestCheck.setChecked(False)
+    assert visible_scatters() == shown - 1
+    window.panel.lossScaleCheck.setChecked(True)
+    assert window.loss_view.getPlotItem().getAxis("left").logMode
+    settle(qtbot, window)
+    assert window.worker.posted == posted  # nothing was sent to the worker
+    assert window.trainer.epoch == 20 and window.loss_view.point_count() == points
+
+
+def test_divergence_shows_the_banner_and_a_lower_rate_continues(qtbot):
+    config = Config(dataset="reg-plane", loss="mse", optimizer="sgd", lr=10.0, samples=100)
+    win = MainWindow(config, dialogs=False)
+    qtbot.addWidget(win)
+    qtbot.waitUntil(win.is_settled)
+    win.toggle_play()
+    settle(qtbot, win)
+    diverged_at = win.trainer.diverged
+    assert diverged_at is not None
+    assert win.banner.isVisibleTo(win)
+    assert f"diverged at epoch {diverged_at}" in win.banner.text()
+    assert all(np.isfinite(w).all() and np.isfinite(b).all() for w, b in win.trainer.params)
+    type_learning_rate(qtbot, win, "0.001")
+    win.run_epochs(30)
+    settle(qtbot, win)
+    assert win.trainer.diverged is None and win.trainer.epoch == diverged_at - 1 + 30
+    assert not win.banner.isVisibleTo(win)
+    win.close()
+
+
+def test_twenty_open_train_close_cycles(qtbot):
+    for k in range(20):
+        win = MainWindow(Config(samples=60, seed=k), dialogs=False)
+        qtbot.addWidget(win)
+        win.show()
+        win.toggle_play()
+        qtbot.waitUntil(lambda w=win: w.frames_drawn >= 2)
+        win.close()
+        assert running_worker_threads() == 0
+
+
+def test_settings_restore_the_last_config_only_without_an_explicit_one(qtbot, tmp_path):
+    path = str(tmp_path / "nnviz.ini")
+    first = MainWindow(SMALL, settings=open_settings(path), dialogs=False)
+    qtbot.addWidget(first)
+    qtbot.waitUntil(first.is_settled)
+    select(first.panel.activationCombo, "relu")
+    settle(qtbot, first)
+    first.close()
+    assert load_config(open_settings(path)).activation == "relu"
+    restored = MainWindow(settings=open_settings(path), dialogs=False)
+    qtbot.addWidget(restored)
+    assert restored.config.activation == "relu" and restored.config.samples == 100
+    restored.close()
+    explicit = MainWindow(Config(), settings=open_settings(path), dialogs=False)
+    qtbot.addWidget(explicit)
+    assert explicit.config == Config()
+    explicit.close()
+
+
+def test_run_app_trains_exactly_and_saves_a_screenshot(tmp_path):
+    shot = tmp_path / "shot.png"
+    code = (
+        "from nnviz.app.run import run_app; from nnviz.core.config import Config; "
+        f"raise SystemExit(run_app(Config(samples=100), epochs=57, screenshot={str(shot)!r}))"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1
+    metrics = json.loads(lines[0])
+    assert metrics["epoch"] == 57
+    assert set(metrics) == {"epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy"}
+    assert 0.0 <= metrics["test_accuracy"] <= 1.0
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "QThread" not in result.stderr and "Traceback" not in result.stderr
