@@ -11,7 +11,8 @@ all contestants interleaved in this one process, BLAS pinned to one thread):
 Contestants: the engine (each epoch also computes train and test loss and
 accuracy), a straightforward loop written from the notebook's equations (new
 arrays every step, training loss each epoch), and scikit-learn's MLPClassifier
-with one ``partial_fit`` per epoch.
+with one ``partial_fit`` per epoch.  Ratios are engine / other, the median over
+runs of the ratio within each run.
 
     python scripts/bench_training.py [--json] [--runs 5] [--seconds 0.5]
 """
@@ -209,12 +210,16 @@ def measure(config: str, data, runs: int, seconds: float) -> dict:
         samples["reference"].append(reference())
         samples["sklearn"].append(sklearn())
     eps = {name: statistics.median(values) for name, values in samples.items()}
+    # Ratios: the median over runs of each run's ratio (neighbouring measurements).
+    engine_runs = samples["engine"]
+    ratio = statistics.median(map(float.__truediv__, engine_runs, samples["reference"]))
+    versus = statistics.median(map(float.__truediv__, engine_runs, samples["sklearn"]))
     return {
         f"{config}_engine_eps": eps["engine"],
         f"{config}_reference_eps": eps["reference"],
         f"{config}_sklearn_eps": eps["sklearn"],
-        f"{config}_ratio": eps["engine"] / eps["reference"],
-        f"{config}_sklearn_ratio": eps["engine"] / eps["sklearn"],
+        f"{config}_ratio": ratio,
+        f"{config}_sklearn_ratio": versus,
     }
 
 

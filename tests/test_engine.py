@@ -9,6 +9,7 @@ from sklearn.datasets import make_circles
 from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 
+from nnviz.core import engine as engine_module
 from nnviz.core.config import Config
 from nnviz.core.engine import Engine
 
@@ -43,6 +44,32 @@ def test_every_optimizer_lowers_the_loss(circles, optimizer, lr, batch_size):
         metrics = engine.epoch()
     assert metrics[0] < 0.7 * start
     assert metrics == engine.evaluate()
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_update_rules(circles, optimizer):
+    """Two full-batch steps against the textbook rules, from objective_and_grad."""
+    X_train, _, y_train, _ = circles
+    engine, mirror = binary_engine(circles), binary_engine(circles)
+    lr, mu, b1, b2, eps, l2 = 0.1, 0.8, 0.7, 0.9, 1e-3, 0.05
+    for e in (engine, mirror):
+        e.set_training(optimizer, lr, momentum=mu, beta1=b1, beta2=b2, eps=eps, l2=l2)
+    theta = mirror.flat.copy()
+    velocity, m, v = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
+    for t in (1, 2):
+        engine.epoch()
+        g = mirror.objective_and_grad(X_train, y_train)[1]  # includes the l2 term
+        if optimizer == "sgd":
+            theta = theta - lr * g
+        elif optimizer == "momentum":
+            velocity = mu * velocity - lr * g
+            theta = theta + velocity
+        else:
+            m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g**2
+            theta = theta - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+        mirror.flat[:] = theta
+        mirror.invalidate()
+        np.testing.assert_allclose(engine.flat, theta, rtol=1e-12, atol=1e-14)
 
 
 def test_batch_size_at_least_the_data_is_full_batch(circles):
@@ -106,6 +133,25 @@ def test_new_rates_keep_optimizer_state_new_kind_resets_it(circles, optimizer):
         engine.epoch()
     np.testing.assert_array_equal(straight.flat, rerated.flat)
     assert np.abs(straight.flat - reset.flat).max() > 1e-9
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_optimizer_state_round_trip_resumes_exactly(circles, optimizer):
+    straight, resumed = binary_engine(circles), binary_engine(circles)
+    assert straight.optimizer_state.size == 0
+    straight.set_training(optimizer, 0.05)
+    for _ in range(4):
+        straight.epoch()
+    weights, state = straight.flat.copy(), straight.optimizer_state.copy()
+    assert state.size == 1 + {"sgd": 0, "momentum": 1, "adam": 2}[optimizer] * weights.size
+    assert state[0] == 4.0 or optimizer != "adam"
+    resumed.set_training(optimizer, 0.05)
+    resumed.flat[:] = weights
+    resumed.optimizer_state[:] = state
+    resumed.invalidate()
+    for _ in range(3):
+        assert resumed.epoch() == straight.epoch()
+    np.testing.assert_array_equal(resumed.flat, straight.flat)
 
 
 def test_set_training_keeps_the_weights(circles):
@@ -266,8 +312,10 @@ def test_bad_training_settings_raise_value_errors(circles, kwargs, message):
 
 
 def test_epoch_needs_training_settings(circles):
+    engine = binary_engine(circles)
+    engine.evaluate()  # evaluating needs no settings
     with pytest.raises(RuntimeError, match="set_training"):
-        binary_engine(circles).epoch()
+        engine.epoch()
 
 
 def test_initialisers(circles):
@@ -293,3 +341,39 @@ def test_default_settings_learn_the_notebook_circles(circles, seed):
                         config.eps, config.batch_size, config.l1, config.l2)  # fmt: skip
     best = max(engine.epoch()[3] for _ in range(3000))
     assert best >= 0.9
+
+
+# ---------------------------------------------------------------------- large networks
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+@pytest.mark.parametrize("limit", ["_FUSED_LIMIT", "_ALL_COLUMNS_LIMIT"])
+@pytest.mark.parametrize(
+    ("optimizer", "batch_size"), [("sgd", None), ("momentum", 7), ("adam", None)]
+)
+@pytest.mark.parametrize(
+    ("output", "loss"), [("sigmoid", "mse"), ("softmax", "ce"), ("linear", "sse")]
+)
+def test_large_network_paths_match_the_small_network_one(
+    monkeypatch, limit, activation, optimizer, batch_size, output, loss
+):
+    """Big networks take one product per layer and big data sets propagate deltas
+    over the training columns only; both must compute the same numbers."""
+    X, y = blobs(80, seed=3)
+    if output == "sigmoid":
+        y = (y > 0).astype(int)
+    elif output == "linear":
+        y = X[:, 0] * X[:, 1]
+    k = 3 if output == "softmax" else 1
+
+    def trained(limit_value=None):
+        if limit_value is not None:
+            monkeypatch.setattr(engine_module, limit, limit_value)
+        engine = Engine((2, 5, 4, k), activation, output, loss, "glorot", 0, X[:50], y[:50],
+                        X[50:], y[50:])  # fmt: skip
+        engine.set_training(optimizer, 0.05, batch_size=batch_size, l1=0.001, l2=0.01)
+        return engine, [engine.epoch() for _ in range(6)]
+
+    small, small_metrics = trained()
+    large, large_metrics = trained(limit_value=0 if limit == "_FUSED_LIMIT" else 10)
+    np.testing.assert_allclose(large_metrics, small_metrics, rtol=1e-9)
+    np.testing.assert_allclose(large.flat, small.flat, rtol=1e-9, atol=1e-12)
+    assert large.gradient_check() < 1e-6

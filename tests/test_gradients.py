@@ -98,8 +98,8 @@ def test_gradient_check_detects_a_wrong_gradient(monkeypatch):
     engine = make_engine("tanh", "sigmoid", "bce", "binary", (3,))
     assert engine.gradient_check() < 1e-6
     # Corrupt the analytic gradient's scale: the check must notice.
-    wrong = engine._net.grad_scale
-    monkeypatch.setattr(engine._net, "grad_scale", lambda n: 1.5 * wrong(n))
+    right = engine._net.gradient_maps
+    monkeypatch.setattr(engine._net, "gradient_maps", lambda n, f=1.0: right(n, 1.5 * f))
     assert engine.gradient_check() > 1e-2
 
 

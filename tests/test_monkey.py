@@ -6,23 +6,15 @@ exception inside a Qt slot) and every view must match the trainer exactly.
 
 import random
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from nnviz.app.main_window import MainWindow
-from nnviz.app.worker import running_worker_threads
 from nnviz.core.config import Config
 
 ACTIONS = 300
 LEARNING_RATES = ("0.1", "abc", "-1", "1e9", "", "0.00001", "3", "nan", "inf", "1e-7", "0.03")
 SPIN_TEXT = ("abc", "-5", "99999", "", "1e3", "12")
-
-
-@pytest.fixture(autouse=True)
-def no_worker_thread_left():
-    yield
-    assert running_worker_threads() == 0
 
 
 def monkey_actions(qtbot, win, rng: random.Random):

@@ -127,3 +127,30 @@ def test_non_finite_parameters_are_reported_even_when_outputs_saturate(strict):
     train_loss, test_loss, _, _ = engine.epoch()
     assert np.isnan(train_loss) and np.isnan(test_loss)
     np.testing.assert_array_equal(engine.flat, before)
+
+
+@pytest.mark.parametrize(("optimizer", "high"), [("momentum", 50.0), ("adam", 1e200)])
+def test_divergence_restores_the_optimizer_state_too(strict, optimizer, high):
+    rng = np.random.default_rng(1)
+    X = rng.normal(0, 1e3, (40, 2))
+    y = X @ [1.0, -2.0]
+
+    def run(epochs_at_high_rate):
+        engine = Engine((2, 6, 1), "relu", "linear", "mse", "he", 0, X, y, X[:8], y[:8])
+        engine.set_training(optimizer, 1e-9)
+        for _ in range(3):
+            engine.epoch()
+        engine.set_training(optimizer, high)  # same kind: moments kept
+        diverged = None
+        for epoch in range(epochs_at_high_rate):
+            if not np.isfinite(engine.epoch()[0]):
+                diverged = epoch
+                break
+        engine.set_training(optimizer, 1e-9)
+        engine.epoch()
+        return engine, diverged
+
+    diverging, at = run(60)
+    assert at is not None, "such a rate should diverge"
+    twin, _ = run(at)  # the same epochs, minus the diverged one
+    np.testing.assert_array_equal(diverging.flat, twin.flat)

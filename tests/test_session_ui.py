@@ -6,14 +6,7 @@ import numpy as np
 import pytest
 
 from nnviz.app.main_window import MainWindow
-from nnviz.app.worker import running_worker_threads
 from nnviz.core.config import Config
-
-
-@pytest.fixture(autouse=True)
-def no_worker_thread_left():
-    yield
-    assert running_worker_threads() == 0
 
 
 @pytest.fixture

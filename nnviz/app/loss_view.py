@@ -52,10 +52,12 @@ class LossView(pg.PlotWidget):
         self.test_score = _score_curve(TEST_COLOUR)
         for curve in (self.train_score, self.test_score):
             self._scores.addItem(curve)
+        for curve in self._curves():
+            # A few thousand history rows on a few hundred pixels: thick and dashed pens
+            # cost per vertex, so draw about one vertex pair per pixel column.
+            curve.setDownsampling(auto=True, method="peak")
         # The legend sits in a strip above the plot, where it never hides a curve.
-        self.legend = pg.LegendItem(labelTextColor=palette.TEXT_RGB, colCount=4, horSpacing=14)
-        self.legend.setParentItem(plot)
-        self.legend.anchor(itemPos=(0.5, 0), parentPos=(0.5, 0), offset=(0, 0))
+        self.legend = palette.legend_above(plot, columns=4)
         self._problem = None
         self._set_score_names("binary")
         self._apply_font()
@@ -70,12 +72,8 @@ class LossView(pg.PlotWidget):
 
     def _fit_legend(self) -> None:
         """Legend entries in one row when they fit the width, else in two."""
-        legend = self.legend
         self._legend_fitted_to = self.width()
-        legend.setColumnCount(4)
-        if legend.width() > self.width() - 10:
-            legend.setColumnCount(2)
-        self.getPlotItem().layout.setRowFixedHeight(0, legend.height() + 4)
+        palette.fit_legend_above(self, self.legend, columns=4)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

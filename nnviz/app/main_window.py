@@ -47,8 +47,8 @@ PRESENTATION_SCALE = 1.5
 STATUS_FONT_SCALE = 1.25  # the status line reads from the back of a room
 MESSAGE_MS = 10_000
 # While training, the costlier views redraw less often than the heatmap (seconds between).
-NETWORK_VIEW_SECONDS = 1 / 15
-LOSS_VIEW_SECONDS = 1 / 5
+NETWORK_VIEW_SECONDS = 1 / 10
+LOSS_VIEW_SECONDS = 1 / 3
 PAINT_GRACE_MS = 50  # a frame counts as drawn after this even if no paint came
 SESSION_FILTER = f"nnviz sessions (*{SUFFIX});;All files (*)"
 DIVERGED_TEXT = (

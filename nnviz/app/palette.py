@@ -208,3 +208,21 @@ def style_legend(legend, font: QFont) -> None:
     for _, label in legend.items:
         label.setText(label.text)  # setLabelTextSize alone does not re-render existing text
     legend.updateSize()
+
+
+def legend_above(plot_item, columns: int):
+    """A legend in a strip above ``plot_item``'s view, where it never hides data."""
+    import pyqtgraph as pg  # local: the rest of this module needs only QtGui
+
+    legend = pg.LegendItem(labelTextColor=TEXT_RGB, colCount=columns, horSpacing=14)
+    legend.setParentItem(plot_item)
+    legend.anchor(itemPos=(0.5, 0), parentPos=(0.5, 0), offset=(0, 0))
+    return legend
+
+
+def fit_legend_above(plot_widget, legend, columns: int) -> None:
+    """Legend entries in one row when they fit the widget's width, else in two."""
+    legend.setColumnCount(columns)
+    if legend.width() > plot_widget.width() - 10:
+        legend.setColumnCount(max(1, (columns + 1) // 2))
+    plot_widget.getPlotItem().layout.setRowFixedHeight(0, legend.height() + 4)

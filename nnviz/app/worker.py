@@ -32,9 +32,20 @@ from nnviz.core.trainer import Trainer
 CHUNK_SECONDS = 0.004  # train about this long before returning to the event loop
 DRAW_WAIT_SECONDS = 0.05  # longest single wait for the GUI to draw before checking commands
 DRAW_GRACE_SECONDS = 0.1  # a GUI slower than this per frame no longer holds training back
-MAX_FPS = 35.0
+MAX_FPS = 40.0  # a cap; frames land at chunk ends, so ~30 a second arrive
 SNAPSHOT_RESOLUTION = 150
 SNAPSHOT_THUMB = 32
+# While training, a snapshot of a big network may cost more than the frame is worth:
+# the boundary grid steps down to coarser resolutions (fractions of `resolution`) to
+# stay within the budget, and snapshots never take more than SNAPSHOT_SHARE of the time.
+# Idle (final) snapshots always use the full resolution.
+LIVE_RESOLUTION_STEPS = (1.0, 2 / 3, 2 / 5)
+SNAPSHOT_BUDGET_SECONDS = 0.008
+SNAPSHOT_SHARE = 0.2
+# A GUI that takes long to draw a frame (a big network diagram) gets fewer of them,
+# so drawing never takes more than about this share of the time training could use.
+GUI_SHARE = 0.45
+MAX_FRAME_INTERVAL = 0.5  # but the heatmap still refreshes at least twice a second
 _SEED_LIMIT = 2**31 - 1
 
 _started_threads: weakref.WeakSet = weakref.WeakSet()
@@ -99,6 +110,11 @@ class TrainingWorker(QObject):
         self._epoch_seconds = 1e-4  # running estimate of one epoch's cost; sizes the chunks
         self._dirty = False  # trained since the last snapshot
         self._last_emit = 0.0
+        self._live_step = 0  # index into LIVE_RESOLUTION_STEPS
+        self._snapshot_seconds = 0.0  # cost of the last training snapshot
+        self._frame_seconds = 0.0  # how long the GUI took to draw the last training snapshot
+        self._consumed_at = 0.0
+        self._timing_frame = False  # a training snapshot is out; time its drawing
         self._consumed = threading.Event()
         self._consumed.set()
         self._stopping = threading.Event()
@@ -142,6 +158,7 @@ class TrainingWorker(QObject):
 
     def snapshot_consumed(self) -> None:
         """The GUI has drawn the last snapshot: the next one may be built."""
+        self._consumed_at = time.perf_counter()
         self._consumed.set()
 
     # ------------------------------------------------------------------ commands
@@ -374,9 +391,36 @@ class TrainingWorker(QObject):
 
     # ------------------------------------------------------------------ snapshots
     def _maybe_emit(self) -> None:
-        now = time.perf_counter()
-        if self._dirty and self._consumed.is_set() and now - self._last_emit >= 1 / self.max_fps:
-            self._emit_snapshot()
+        if not (self._dirty and self._consumed.is_set()):
+            return
+        if self._timing_frame:  # idle frames may rebuild the whole diagram: not timed
+            self._frame_seconds = max(0.0, self._consumed_at - self._last_emit)
+            self._timing_frame = False
+        interval = max(
+            1 / self.max_fps,
+            self._snapshot_seconds / SNAPSHOT_SHARE,
+            min(self._frame_seconds / GUI_SHARE, MAX_FRAME_INTERVAL),
+        )
+        if time.perf_counter() - self._last_emit >= interval:
+            started = time.perf_counter()
+            self._emit_snapshot(self._live_resolution())
+            self._snapshot_seconds = time.perf_counter() - started
+            self._timing_frame = True
+            self._adapt_live_resolution()
+
+    def _live_resolution(self) -> int:
+        return max(2, round(self.resolution * LIVE_RESOLUTION_STEPS[self._live_step]))
+
+    def _adapt_live_resolution(self) -> None:
+        """Step to a coarser grid when a snapshot overran its budget, back to a finer one
+        when that would fit (the cost grows with the square of the resolution)."""
+        cost, step = self._snapshot_seconds, self._live_step
+        if cost > SNAPSHOT_BUDGET_SECONDS and step + 1 < len(LIVE_RESOLUTION_STEPS):
+            self._live_step += 1
+        elif step > 0:
+            growth = (LIVE_RESOLUTION_STEPS[step - 1] / LIVE_RESOLUTION_STEPS[step]) ** 2
+            if cost * growth < 0.7 * SNAPSHOT_BUDGET_SECONDS:
+                self._live_step -= 1
 
     def _request_final(self) -> None:
         if self._final_timer is None:  # thread not started yet: started() sends one
@@ -390,16 +434,16 @@ class TrainingWorker(QObject):
     def _emit_final(self) -> None:
         if self._running or self._stopping.is_set():
             return
-        self._emit_snapshot()
+        self._emit_snapshot(self.resolution)
         self.settled.emit(self._handled)
 
-    def _emit_snapshot(self) -> None:
+    def _emit_snapshot(self, resolution: int) -> None:
         try:
-            snap = self.trainer.snapshot(self.resolution, self.thumb, focus=self._focus)
+            snap = self.trainer.snapshot(resolution, self.thumb, focus=self._focus)
         except ValueError as exc:
             self.error.emit(f"Cannot show neuron {self._focus}: {exc}")
             self._focus = None
-            snap = self.trainer.snapshot(self.resolution, self.thumb)
+            snap = self.trainer.snapshot(resolution, self.thumb)
         self._dirty = False
         self._last_emit = time.perf_counter()
         self._consumed.clear()

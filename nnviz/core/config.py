@@ -46,7 +46,7 @@ KEEPS_WEIGHTS = frozenset(
 
 
 def problem_of(dataset: str) -> str:
-    """'binary', 'multiclass' or 'regression' for a built-in dataset ('file': 'binary' until loaded)."""
+    """'binary', 'multiclass' or 'regression' for a built-in dataset ('file' until loaded)."""
     if dataset in MULTICLASS_DATASETS:
         return "multiclass"
     if dataset in REGRESSION_DATASETS:

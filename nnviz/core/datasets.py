@@ -235,13 +235,18 @@ def _rng(config) -> np.random.Generator:
 
 # ---------------------------------------------------------------------- the notebook's sets
 def _moons(config):
-    x, y = make_moons(n_samples=sample_count(config), noise=config.noise, random_state=config.data_seed)
+    x, y = make_moons(
+        n_samples=sample_count(config), noise=config.noise, random_state=config.data_seed
+    )
     return x, y.astype(np.int64), 2
 
 
 def _circles(config):
     x, y = make_circles(
-        n_samples=sample_count(config), noise=config.noise, factor=0.5, random_state=1 + config.data_seed
+        n_samples=sample_count(config),
+        noise=config.noise,
+        factor=0.5,
+        random_state=1 + config.data_seed,
     )
     return x, y.astype(np.int64), 2
 

@@ -1,20 +1,23 @@
 """The numerical engine: one fully-connected network on fixed, feature-expanded arrays.
 
-Speed is the point of this module.  A tiny network's epoch is a few dozen NumPy
-calls of well under a microsecond each, so the engine
+Speed is the point of this module.  A tiny network's epoch is a couple of dozen
+NumPy calls costing about half a microsecond each whatever their size, so the
+engine makes as few calls as it can:
 
-* keeps every parameter in one flat vector whose per-layer blocks ``[W^T | b]``
-  (n_out, n_in + 1) multiply inputs augmented with a constant row: each layer's
-  forward is one matrix product, and so is its whole weight-and-bias gradient;
-* stores arrays feature-major, (units, samples), in buffers allocated once;
-* prepares every step as a flat list of ``functools.partial`` calls writing into
-  those buffers (activations.py and losses.py explain the scaled storage that
-  saves a multiply per sigmoid layer);
-* in full-batch training runs ONE forward pass over train and test stacked after
-  each update: it yields both sets' metrics (one product with a train/test
-  indicator matrix sums them) and the activations the next backward pass needs;
-  the backward pass runs over all those columns, with the output delta of the
-  test columns held at zero, so every product is over contiguous arrays.
+* every parameter lives in one flat vector whose per-layer blocks ``[W^T | b]``
+  (n_out, n_in + 1) multiply inputs carrying a constant row, so a layer's
+  forward pass is one matrix product;
+* arrays are feature-major, (units, samples), in buffers allocated once, and
+  every step is a prepared list of ``functools.partial`` calls writing into them
+  (activations.py and losses.py explain the scaled and raw storage of layer
+  outputs that spares the separate multiplies a sigmoid would need);
+* all deltas are rows of one buffer and all layer inputs rows of another (see
+  `_Pass`), so ONE product yields every layer's gradient, and one more gathers
+  and scales them into the step (also summing the step, to spot divergence);
+* full-batch training runs ONE forward pass over train and test stacked after
+  each update: it gives both sets' metrics (summed by the same product, through
+  train/test indicator rows) and everything the next step needs.  The output
+  delta of test columns is held at zero, so they add nothing to the gradient.
 
 Public methods run with NumPy's floating-point warnings off: overflow only
 happens while diverging, which `Engine.epoch` detects and undoes.
@@ -34,11 +37,11 @@ from .losses import make_head
 from .optimizers import STATE_VECTORS, Settings, folds_rate, penalty, penalty_ops, update_ops
 
 # Up to this many stacked samples the backward pass spans all of them (contiguous
-# calls); above it, only the training columns (less arithmetic wasted on test data).
+# calls); above it only the training columns, not to waste arithmetic on test data.
 _ALL_COLUMNS_LIMIT = 2048
-# Up to this many parameters the gradient scaling is one product with
-# [diag(scale) | scale], which also sums the step for the divergence check.
-_DENSE_SCALE_LIMIT = 256
+# Largest selection matrix (entries) for the one-product gradient gathering;
+# bigger networks take one product per layer instead.
+_FUSED_LIMIT = 200_000
 # A step whose entries sum beyond this is checked parameter by parameter.
 _HUGE = 1e150
 
@@ -47,23 +50,29 @@ try:  # NumPy 2 keeps the error state in a context variable; setting it directly
     from numpy._core._ufunc_config import _extobj_contextvar as _error_state
 
     with np.errstate(all="ignore"):
-        _IGNORE = _error_state.get()
+        _quiet_on = partial(_error_state.set, _error_state.get())
+    _quiet_off = _error_state.reset
 except (ImportError, AttributeError):  # pragma: no cover - other NumPy versions
-    _error_state = None
+
+    def _quiet_on():
+        state = np.errstate(all="ignore")
+        state.__enter__()
+        return state
+
+    def _quiet_off(state):
+        state.__exit__(None, None, None)
 
 
 def _quiet(method):
     """Run ``method`` with every NumPy floating-point warning off."""
-    if _error_state is None:  # pragma: no cover
-        return np.errstate(all="ignore")(method)
 
     @functools.wraps(method)
     def quiet(*args, **kwargs):
-        token = _error_state.set(_IGNORE)
+        token = _quiet_on()
         try:
             return method(*args, **kwargs)
         finally:
-            _error_state.reset(token)
+            _quiet_off(token)
 
     return quiet
 
@@ -76,7 +85,8 @@ class Engine:
     (two classes, labels 0/1), 'softmax' (k classes, labels 0..k-1) or 'linear'
     (regression, float targets); ``loss`` is 'sse', 'mse', 'bce' or 'ce' (see
     losses.py); ``init`` is 'notebook', 'playground', 'glorot' or 'he'.  ``seed``
-    draws the weights and, through a child stream, the mini-batch order.
+    draws the weights and, through a child stream
+    ``np.random.SeedSequence(seed).spawn(1)[0]``, the mini-batch order.
     """
 
     def __init__(
@@ -105,11 +115,8 @@ class Engine:
         self.flat = self._state[:p]
         self._blocks = net.blocks(self.flat)
         self.params = [(block[:, :-1].T, block[:, -1]) for block in self._blocks]
-        self._grad = np.zeros(p)
-        self._grad_blocks = net.blocks(self._grad)
-        self._tmp = np.zeros(p)
         self._weight_mask = net.per_layer([(1.0, 0.0)] * net.n_layers)
-        self._checksum = np.zeros(1)  # sum of the last full-batch step (see _scale_ops)
+        self._tmp = np.zeros(p)
 
         rng = np.random.default_rng(seed)
         for (w, b), (n_in, n_out) in zip(self.params, net.layer_shapes(), strict=True):
@@ -119,9 +126,12 @@ class Engine:
         self._set_data(x_train, y_train, x_test, y_test)
         self._settings: Settings | None = None
         self._epoch_ops: list = []
+        self._state_used = self._state[: self.flat.size]
+        self._refresh_ops = self._metric_ops
         self._batched = False
         self._cache_valid = False
         self._trusted = True  # the parameters are known to be finite
+        self._step_ok = True  # the pending full-batch step looked finite
         self._metrics = (math.nan,) * 4
 
     # ------------------------------------------------------------------ data
@@ -141,13 +151,12 @@ class Engine:
         self.n_train, self.n_test = n_train, n_test
         self._train_samples = (np.array(x_train, np.float64), np.array(y_train))
 
-        n_all = n_train + n_test
-        self._x_all = net.input_rows(np.concatenate([x_train, x_test]))
+        x_all = net.input_rows(np.concatenate([x_train, x_test]))
         self._y_all = np.ascontiguousarray(np.concatenate(targets, axis=1))
-        self._x_train = np.ascontiguousarray(self._x_all[:, :n_train])
+        self._x_train = np.ascontiguousarray(x_all[:, :n_train])
         self._y_train = np.ascontiguousarray(self._y_all[:, :n_train])
 
-        # Multipliers turning per-set sums into losses and scores (NaN: no test set).
+        # Multipliers turning per-set sums into losses (NaN: no test set).
         no_test = math.nan
         self._loss_factors = (
             head.loss_factor(n_train),
@@ -160,13 +169,16 @@ class Engine:
                 for rows in targets
             )
 
-        self._eval = _Pass(net, n_all, n_train)
-        indicator = np.zeros((n_all, 2))
-        indicator[:n_train, 0] = 1.0
-        indicator[n_train:, 1] = 1.0
-        self._sums = np.zeros((head.metric_rows, 2))
-        self._eval_ops = self._eval.forward_ops(self._x_all, self._y_all, self._blocks, True)
-        self._eval_ops.append(partial(np.dot, self._eval.head.m, indicator, self._sums))
+        # The readout: [step (p) | its sum | per-set metric sums (rows x {train, test})].
+        p = net.n_params
+        self._readout = np.zeros(p + 1 + 2 * head.metric_rows)
+        self._step = self._readout[:p]
+        self._read_tail = self._readout[p:].tolist
+        # Train and test stacked: the forward pass up to per-sample metric rows, then
+        # (when only evaluating) their per-set sums.
+        self._eval = _Pass(net, n_train + n_test, n_train, data=x_all, metrics=True)
+        self._eval_forward = self._eval.forward_ops(self._eval.x, self._y_all, self._blocks, True)
+        self._metric_ops = [*self._eval_forward, self._eval.sums_op(self._readout)]
 
     # ------------------------------------------------------------------ training setup
     def set_training(
@@ -197,82 +209,87 @@ class Engine:
         self._state_used, self._saved_used = self._state[:used], self._saved[:used]
         opt_state = [self._state[p : p + 1]]
         opt_state += [self._state[p + 1 + i * p : p + 1 + (i + 1) * p] for i in range(2)]
+        factor = -settings.lr if folds_rate(settings) else 1.0
 
-        def update(n: int, checked: bool) -> list:
-            factor = -settings.lr if folds_rate(settings) else 1.0
-            scale = factor * self._net.grad_scale(n)
-            ops, grad, checksum = _scale_ops(self._grad, scale, checked)
-            if checked:
-                self._checksum = checksum
+        def update(step) -> list:
             mask, tmp = self._weight_mask, self._tmp
-            return ops + update_ops(settings, self.flat, grad, opt_state, mask, tmp)
+            return update_ops(settings, self.flat, step, opt_state, mask, tmp)
 
+        save = partial(np.copyto, self._saved_used, self._state_used)
         n = self.n_train
         self._batched = batch_size is not None and batch_size < n
         if self._batched:
-            train = self._batch_ops(batch_size, update)
+            self._refresh_ops = self._metric_ops
+            batches = self._batch_ops(batch_size, factor, update)
+            self._epoch_ops = [save, *batches, *self._metric_ops]
         else:
-            train = self._eval.backward_ops(
-                self._x_all, self._y_all, self._blocks, self._grad_blocks
-            )
-            train += update(n, checked=True)
-        save = partial(np.copyto, self._saved_used, self._state_used)
-        self._epoch_ops = [save, *train, *self._eval_ops]
+            # The step an epoch applies was prepared, with the metric sums, at the
+            # end of the previous one (or by _refresh).
+            maps = self._net.gradient_maps(n, factor)
+            self._refresh_ops = [
+                *self._eval_forward,
+                *self._eval.backward_ops(self._y_all, self._blocks),
+                *self._eval.gradient_ops(self._eval.x, maps, self._readout),
+            ]
+            self._epoch_ops = [save, *update(self._step), *self._refresh_ops]
+        self._cache_valid = False  # the prepared step depends on the settings
 
-    def _batch_ops(self, size: int, update) -> list:
+    def _batch_ops(self, size: int, factor: float, update) -> list:
         """Forward, backward and update of every mini-batch of one epoch, in order,
         reading consecutive column ranges of the per-epoch shuffled copies."""
-        n = self.n_train
+        n, p = self.n_train, self.flat.size
         self._x_shuffled = np.zeros_like(self._x_train)
         self._y_shuffled = np.zeros_like(self._y_train)
-        work = {}  # buffers and update per batch width (all full but maybe the last)
+        readout = np.zeros(p + 1)
+        update_batch = update(readout[:p])
+        work = {}  # one work pass per batch width: all full but maybe the last
         ops = []
         for start in range(0, n, size):
             width = min(size, n - start)
             if width not in work:
-                work[width] = (_Pass(self._net, width, width), update(width, checked=False))
-            batch, update_batch = work[width]
+                work[width] = _Pass(self._net, width, width)
+            batch = work[width]
             x = self._x_shuffled[:, start : start + width]
             y = self._y_shuffled[:, start : start + width]
             ops += batch.forward_ops(x, y, self._blocks, False)
-            ops += batch.backward_ops(x, y, self._blocks, self._grad_blocks)
+            ops += batch.backward_ops(y, self._blocks)
+            ops += batch.gradient_ops(x, self._net.gradient_maps(width, factor), readout)
             ops += update_batch
         return ops
 
     # ------------------------------------------------------------------ training
-    @_quiet
     def epoch(self) -> tuple[float, float, float, float]:
         """One epoch of training, then `evaluate` of the updated parameters.
 
         If a returned loss or any parameter is non-finite, the parameters and
         optimizer state are restored to before this epoch and metrics with
         non-finite losses are returned: the caller records the divergence."""
+        # Written out flat: at a few microseconds per epoch every call counts.
         if not self._epoch_ops:
             raise RuntimeError("Engine.epoch: call set_training(...) first")
-        if self._batched:
-            self._shuffle()
-        elif not self._cache_valid:
-            self._refresh()
-        for op in self._epoch_ops:
-            op()
-        metrics = self._read_metrics()
-        loss = metrics[0] + metrics[1] if self.n_test else metrics[0]
-        if loss - loss == 0.0 and self._step_was_sane():
-            self._cache_valid = self._trusted = True
-            self._metrics = metrics
-            return metrics
-        return self._undo_divergent_epoch(metrics)
+        quiet = _quiet_on()
+        try:
+            if not self._cache_valid:
+                self._refresh()
+            if self._batched:
+                self._shuffle()
+            trusted_step = self._step_ok and self._trusted and not self._batched
+            for op in self._epoch_ops:
+                op()
+            tail = self._read_tail()
+            self._step_ok = -_HUGE < tail[0] < _HUGE
+            metrics = self._metrics_of(tail)
+            losses = tail[1] + tail[2]  # the raw sums: no test set sums to 0, not NaN
+            if losses - losses == 0.0 and (trusted_step or self._params_finite()):
+                self._metrics = metrics
+                self._cache_valid = self._trusted = True
+                return metrics
+            return self._undo_divergent_epoch(metrics)
+        finally:
+            _quiet_off(quiet)
 
-    def _step_was_sane(self) -> bool:
-        """Are the parameters finite?  After one step from trusted parameters the
-        step's checksum tells; otherwise look at the parameters themselves."""
-        if self._trusted and not self._batched:
-            total = self._checksum[0]
-            if -_HUGE < total < _HUGE:
-                return True
-        elif math.isfinite(np.dot(self.flat, self.flat)):
-            return True
-        return bool(np.isfinite(self.flat).all())
+    def _params_finite(self) -> bool:
+        return math.isfinite(np.dot(self.flat, self.flat)) or bool(np.isfinite(self.flat).all())
 
     def _shuffle(self) -> None:
         """A fresh mini-batch order: shuffled copies of the training columns."""
@@ -281,18 +298,21 @@ class Engine:
         np.take(self._y_train, order, axis=1, out=self._y_shuffled, mode="wrap")
 
     def _refresh(self) -> None:
-        """Forward pass and metrics of the current parameters (fills the cache)."""
-        for op in self._eval_ops:
+        """Forward pass, metrics (and in full-batch training the next step) of the
+        current parameters: fills the cache."""
+        for op in self._refresh_ops:
             op()
-        self._metrics = self._read_metrics()
+        tail = self._read_tail()
+        self._step_ok = -_HUGE < tail[0] < _HUGE
+        self._metrics = self._metrics_of(tail)
         self._cache_valid = True
 
     def _undo_divergent_epoch(self, metrics):
         finite_params = bool(np.isfinite(self.flat).all())
         losses = metrics[: 2 if self.n_test else 1]
         if finite_params and all(math.isfinite(loss) for loss in losses):
-            self._cache_valid = self._trusted = True  # huge but finite: not diverged
-            self._metrics = metrics
+            self._metrics = metrics  # huge but finite parameters: not diverged
+            self._cache_valid = self._trusted = True
             return metrics
         np.copyto(self._state_used, self._saved_used)
         self._cache_valid = False
@@ -312,28 +332,31 @@ class Engine:
             self._refresh()
         return self._metrics
 
-    def _read_metrics(self) -> tuple[float, float, float, float]:
-        (loss_train, loss_test), *counts = self._sums.tolist()
+    def _metrics_of(self, tail) -> tuple[float, float, float, float]:
+        """Metrics from the readout's tail [step sum, loss_train, loss_test(, right_train,
+        right_test)]: the per-set sums."""
         f_train, f_test = self._loss_factors
-        if counts:
-            (right_train, right_test), (n_train, n_test) = counts[0], self._set_sizes
-            return (
-                loss_train * f_train,
-                loss_test * f_test,
-                right_train / n_train,
-                right_test / n_test,
-            )
+        if len(tail) == 5:
+            n_train, n_test = self._set_sizes
+            return tail[1] * f_train, tail[2] * f_test, tail[3] / n_train, tail[4] / n_test
         total_train, total_test = self._total_squares
         return (
-            loss_train * f_train,
-            loss_test * f_test,
-            _r2(loss_train, total_train),
-            _r2(loss_test, total_test),
+            tail[1] * f_train,
+            tail[2] * f_test,
+            _r2(tail[1], total_train),
+            _r2(tail[2], total_test),
         )
 
     def invalidate(self) -> None:
         """The caller changed ``params`` / ``flat`` in place: drop cached activations."""
         self._cache_valid = self._trusted = False
+
+    @property
+    def optimizer_state(self) -> np.ndarray:
+        """A view of the optimizer's state, to save and restore a run exactly: a step
+        count (Adam's), then momentum's velocity or Adam's two moment vectors (empty
+        before `set_training`).  After writing into it, call `invalidate`."""
+        return self._state[self.flat.size : len(self._state_used)]
 
     # ------------------------------------------------------------------ inference
     @_quiet
@@ -352,16 +375,21 @@ class Engine:
         n = len(X)
         if n == 0:
             return [np.zeros((0, width), dtype) for width in self.sizes]
-        work = _Pass(net, n, n, dtype)
+        work = _Pass(net, n, n, dtype, backward=False)
         blocks = [block.astype(dtype) for block in self._blocks]
         out = np.zeros((self.sizes[-1], n), dtype)
         ops = work.layer_ops(net.input_rows(X, dtype), blocks)
         ops += net.head.output_ops(work.z, out, work.head)
         for op in ops:
             op()
-        hidden = [
-            work.s[layer][:-1].T / net.in_scale[layer + 1] for layer in range(1, net.n_layers)
-        ]
+        hidden = []
+        for layer in range(1, net.n_layers):
+            stored = work.s[layer][:-1].T
+            if net.raw_input(layer + 1):
+                alpha, beta = net.hidden.raw_output
+                hidden.append(alpha * stored + beta)
+            else:
+                hidden.append(stored / net.in_scale[layer + 1])
         return [np.ascontiguousarray(a) for a in (X.astype(dtype), *hidden, out.T)]
 
     # ------------------------------------------------------------------ checking
@@ -392,30 +420,33 @@ class Engine:
         return float(np.linalg.norm(analytic - numeric) / size) if size > 0 else 0.0
 
     def _objective(self, X, y, with_grad: bool):
-        """A callable returning data loss + penalty on (X, y) for the current
-        ``flat``; with_grad it also leaves that objective's gradient in ``grad``."""
+        """(objective, grad): objective() returns data loss + penalty on (X, y) for the
+        current ``flat``; with_grad it also leaves that objective's gradient in grad."""
         net = self._net
         X = _check_inputs("X", X, self.sizes[0])
         rows = net.head.targets(y)
         n = len(X)
         if n == 0 or rows.shape[1] != n:
             raise ValueError(f"y: {rows.shape[1]} labels for {n} samples (need >= 1)")
-        x = net.input_rows(X)
-        work = _Pass(net, n, n)
+        work = _Pass(net, n, n, data=net.input_rows(X), metrics=True)
         settings = self._settings or Settings()
         l1, l2, mask = settings.l1, settings.l2, self._weight_mask
-        grad = np.zeros_like(self.flat)
-        ops = work.forward_ops(x, rows, self._blocks, True)
+        p = self.flat.size
+        readout = np.zeros(p + 1 + 2 * net.head.metric_rows)
+        grad = readout[:p]
+        ops = work.forward_ops(work.x, rows, self._blocks, True)
         if with_grad:
-            ops += work.backward_ops(x, rows, self._blocks, net.blocks(grad))
-            ops.append(partial(np.multiply, grad, net.grad_scale(n), grad))
-            ops += penalty_ops(grad, self.flat, mask, l1, l2, np.zeros_like(grad))
-        losses, factor = work.head.m[0], net.head.loss_factor(n)
+            ops += work.backward_ops(rows, self._blocks)
+            ops += work.gradient_ops(work.x, net.gradient_maps(n), readout)
+            ops += penalty_ops(grad, self.flat, mask, l1, l2, np.zeros(p))
+        else:
+            ops.append(work.sums_op(readout))
+        factor = net.head.loss_factor(n)
 
         def objective() -> float:
             for op in ops:
                 op()
-            return float(np.sum(losses)) * factor + penalty(self.flat, mask, l1, l2)
+            return float(readout[p + 1]) * factor + penalty(self.flat, mask, l1, l2)
 
         return objective, grad
 
@@ -438,14 +469,17 @@ class _Network:
         """(n_in, n_out) of each layer, input side first."""
         return list(zip(self.sizes[:-1], self.sizes[1:], strict=True))
 
+    def offsets(self) -> list[int]:
+        """Where each layer's block starts in the flat vector."""
+        sizes = [n_out * (n_in + 1) for n_in, n_out in self.layer_shapes()]
+        return [0, *np.cumsum(sizes)[:-1].tolist()]
+
     def blocks(self, flat: np.ndarray) -> list[np.ndarray]:
         """Per-layer (n_out, n_in + 1) views [W^T | b] into ``flat``."""
-        views, start = [], 0
-        for n_in, n_out in self.layer_shapes():
-            size = n_out * (n_in + 1)
-            views.append(flat[start : start + size].reshape(n_out, n_in + 1))
-            start += size
-        return views
+        return [
+            flat[start : start + n_out * (n_in + 1)].reshape(n_out, n_in + 1)
+            for start, (n_in, n_out) in zip(self.offsets(), self.layer_shapes(), strict=True)
+        ]
 
     def per_layer(self, values) -> np.ndarray:
         """A flat vector holding values[l] = (weight value, bias value) for layer l."""
@@ -463,45 +497,103 @@ class _Network:
         rows *= self.in_scale[1]
         return rows
 
-    def grad_scale(self, n: int) -> np.ndarray:
-        """Per-parameter factors turning a batch of n's raw gradient into the true one."""
-        factor = self.head.delta_factor(n)
-        per_layer = [0.0] * self.n_layers
+    def raw_input(self, layer: int) -> bool:
+        """Does ``layer`` read a hidden output stored raw (see activations.py)?"""
+        return layer > 1 and self.hidden.raw_output is not None
+
+    def input_map(self, layer: int) -> np.ndarray:
+        """P, with [a; 1] = P @ (the stored input of ``layer``, constant row last)."""
+        size = self.sizes[layer - 1] + 1
+        if not self.raw_input(layer):
+            return np.eye(size) / self.in_scale[layer]
+        alpha, beta = self.hidden.raw_output
+        affine = alpha * np.eye(size)
+        affine[:-1, -1] = beta
+        affine[-1, -1] = 1.0
+        return affine
+
+    def compute_map(self, layer: int) -> np.ndarray:
+        """Q: ``layer``'s forward product uses B @ Q, which yields its scaled input
+        from the raw stored one (only for raw inputs)."""
+        return self.in_scale[layer] * self.input_map(layer)
+
+    def gradient_maps(self, n: int, factor: float = 1.0) -> list[np.ndarray]:
+        """Per layer l, M_l: the gradient of a batch of n's loss with respect to block
+        l is (raw delta_l @ stored input_l^T) @ M_l^T, times ``factor``."""
+        phi = factor * self.head.delta_factor(n)
+        maps = [None] * self.n_layers
         for layer in range(self.n_layers, 0, -1):
-            per_layer[layer - 1] = factor / self.in_scale[layer]
-            factor *= self.hidden.derivative_factor(self.in_scale[layer])
-        return self.per_layer([(f, f) for f in per_layer])
+            maps[layer - 1] = phi * self.input_map(layer)
+            phi *= self.hidden.derivative_factor(self.in_scale[layer])
+        return maps
 
 
 class _Pass:
     """Work buffers of the network over ``n`` sample columns, the first ``n_train``
-    of which are trained on, and the prepared operations that use them."""
+    of which are trained on, and the prepared operations that use them.
 
-    def __init__(self, net: _Network, n: int, n_train: int, dtype=np.float64):
+    Two stacked buffers make the gradient one product: ``right`` holds, as row
+    blocks, the input (when it is fixed ``data``), each hidden layer's stored
+    output with its constant row and, with ``metrics``, train/test indicator
+    rows; ``left`` holds every layer's delta, output layer first, and the head's
+    per-sample metric rows.  Each block of ``left @ right.T`` pairing a layer's
+    delta with that layer's input is the layer's gradient; metric rows against
+    indicator rows are the per-set sums."""
+
+    def __init__(self, net, n, n_train, dtype=np.float64, data=None, metrics=False, backward=True):
         self.net, self.n, self.n_train = net, n, n_train
-        # Columns the deltas propagate over (see _ALL_COLUMNS_LIMIT).
-        self.span = n if n <= _ALL_COLUMNS_LIMIT else n_train
-        widths = net.sizes[1:-1]
-        # s[l]: hidden layer l's output times in_scale[l + 1], plus the constant row.
+        self.span = n if n <= _ALL_COLUMNS_LIMIT else n_train  # columns deltas cover
+        widths, k = list(net.sizes[1:-1]), net.sizes[-1]
+
+        right = [data.shape[0]] if data is not None else []
+        right += [w + 1 for w in widths] + ([2] if metrics else [])
+        self.right, views = _stacked(right, n, dtype)
+        self.x = views.pop(0) if data is not None else None
+        if self.x is not None:
+            self.x[...] = data
+        # s[l]: hidden layer l's stored output (activations.py) and constant row.
         self.s = [None]
-        for layer, width in enumerate(widths, start=1):
-            stored = np.zeros((width + 1, n), dtype)
-            stored[-1] = net.in_scale[layer + 1]
-            self.s.append(stored)
-        self.z = np.zeros((net.sizes[-1], n), dtype)
-        self.head = net.head.buffers(n, dtype)
-        self.d = [None] + [np.zeros((w, self.span), dtype) for w in widths] + [self.head.d]
+        for layer in range(1, net.n_layers):
+            self.s.append(views.pop(0))
+            self.s[layer][-1] = 1.0 if net.raw_input(layer + 1) else net.in_scale[layer + 1]
+        # c[l]: the weights of a layer reading a raw input (see compute_map).
+        self.c = {
+            layer: np.zeros((n_out, n_in + 1), dtype)
+            for layer, (n_in, n_out) in enumerate(net.layer_shapes(), start=1)
+            if net.raw_input(layer)
+        }
+        self.indicator = views.pop(0) if metrics else None
+        if metrics:
+            self.indicator[0, :n_train] = 1.0
+            self.indicator[1, n_train:] = 1.0
+
+        # d[l]: layer l's delta; left stacks them output first, then metric rows.
+        deltas = [k, *widths[::-1]] if backward else [k]
+        metric_rows = [net.head.metric_rows] if metrics else []
+        self.left, views = _stacked(deltas + metric_rows, n, dtype)
+        self.d = [None] * (net.n_layers + 1)
+        for layer in range(net.n_layers, 0, -1) if backward else [net.n_layers]:
+            self.d[layer] = views.pop(0)
+        self.head = net.head.buffers(n, dtype, self.d[-1], views.pop(0) if metrics else None)
+        self.z = np.zeros((k, n), dtype)
         self.tmp = [None] + [np.zeros((w, n), dtype) for w in widths]
 
     def layer_ops(self, x, blocks) -> list:
         """Through every layer up to the output's scaled pre-activation ``self.z``."""
         net, ops, inputs = self.net, [], x
-        for layer in range(1, net.n_layers):
+        for layer in range(1, net.n_layers + 1):
+            weights = blocks[layer - 1]
+            if layer in self.c:
+                compute = net.compute_map(layer).astype(weights.dtype)
+                ops.append(partial(np.dot, weights, compute, self.c[layer]))
+                weights = self.c[layer]
+            if layer == net.n_layers:
+                ops.append(_product(weights, inputs, self.z))
+                return ops
             out = self.s[layer][:-1]
-            ops.append(_product(blocks[layer - 1], inputs, out))
+            ops.append(_product(weights, inputs, out))
             ops += net.hidden.forward_ops(out, net.in_scale[layer + 1], self.tmp[layer])
             inputs = self.s[layer]
-        ops.append(_product(blocks[-1], inputs, self.z))
         return ops
 
     def forward_ops(self, x, y, blocks, metrics: bool) -> list:
@@ -509,25 +601,112 @@ class _Pass:
         ops = self.layer_ops(x, blocks) + head.core_ops(self.z, y, b)
         return ops + head.metric_ops(self.z, y, b) if metrics else ops
 
-    def backward_ops(self, x, y, blocks, grad_blocks) -> list:
-        """Output delta on the training columns, then every layer's raw gradient.
+    def sums_op(self, readout):
+        """The per-set metric sums into readout[-2 * metric rows:]."""
+        rows = self.head.m.shape[0]
+        return _product(self.head.m, self.indicator.T, readout[-2 * rows :].reshape(rows, 2))
+
+    def backward_ops(self, y, blocks) -> list:
+        """The output delta on the training columns, propagated down to layer 1.
 
         The output delta of other columns stays zero (nothing writes it), so the
-        deltas below are zero there too and the products may span them."""
+        deltas below are zero there too and products may span those columns."""
         net, train, span = self.net, self.n_train, self.span
         head_view = _columns(self.head, train)
         ops = net.head.delta_ops(self.z[:, :train], y[:, :train], head_view)
-        for layer in range(net.n_layers, 0, -1):
-            delta = self.d[layer][:, :span]
-            inputs = x if layer == 1 else self.s[layer - 1]
-            ops.append(_product(delta, inputs[:, :span].T, grad_blocks[layer - 1]))
-            if layer > 1:
-                below = self.d[layer - 1]
-                ops.append(_product(blocks[layer - 1][:, :-1].T, delta, below))
-                stored = self.s[layer - 1][:-1, :span]
-                scale, tmp = net.in_scale[layer], self.tmp[layer - 1][:, :span]
-                ops += net.hidden.derivative_ops(below, stored, scale, tmp)
+        for layer in range(net.n_layers, 1, -1):
+            below = self.d[layer - 1][:, :span]
+            ops.append(_product(blocks[layer - 1][:, :-1].T, self.d[layer][:, :span], below))
+            stored = self.s[layer - 1][:-1, :span]
+            scale, tmp = net.in_scale[layer], self.tmp[layer - 1][:, :span]
+            ops += net.hidden.derivative_ops(below, stored, scale, tmp)
         return ops
+
+    def gradient_ops(self, x, maps, readout) -> list:
+        """Operations leaving the gradient (``maps``: see _Network.gradient_maps) in
+        readout[:p] and its sum in readout[p]; with metric rows, also the per-set
+        metric sums after them."""
+        net, p = self.net, self.net.n_params
+        external = x is not self.x  # the input is not a block of self.right
+        main = self.left.shape[0] * self.right.shape[0]
+        first = net.sizes[1] * (net.sizes[0] + 1) if external else 0
+        if self.span == self.n and (main + first) * readout.size <= _FUSED_LIMIT:
+            product = np.zeros(main + first)
+            rows = self.left.shape[0]
+            ops = [_product(self.left, self.right.T, product[:main].reshape(rows, -1))]
+            if external:  # layer 1's gradient block goes after the main product
+                block = product[main:].reshape(net.sizes[1], -1)
+                ops.append(_product(self.d[1], x.T, block))
+            # Matrix @ vector is a little quicker than vector @ matrix.
+            selection = np.ascontiguousarray(self._selection(maps, readout.size, external).T)
+            return [*ops, partial(np.dot, selection, product, readout)]
+        # One product per layer into a gradient vector (a raw input's block mapped
+        # through its M^T), then the diagonal scaling and the sums.
+        grad, span, ops = np.zeros(p), self.span, []
+        scale = np.ones(p)
+        for layer, (block, factors) in enumerate(zip(net.blocks(grad), maps, strict=True), 1):
+            inputs = x if layer == 1 else self.s[layer - 1]
+            if net.raw_input(layer):
+                raw = np.zeros_like(block)
+                ops.append(_product(self.d[layer][:, :span], inputs[:, :span].T, raw))
+                ops.append(partial(np.dot, raw, factors.T.copy(), block))
+            else:
+                ops.append(_product(self.d[layer][:, :span], inputs[:, :span].T, block))
+                net.blocks(scale)[layer - 1][...] = np.diag(factors)
+        ops += [
+            partial(np.multiply, grad, scale, readout[:p]),
+            partial(np.dot, readout[:p], np.ones((p, 1)), readout[p : p + 1]),
+        ]
+        return ops + [self.sums_op(readout)] if self.indicator is not None else ops
+
+    def _selection(self, maps, width: int, external: bool) -> np.ndarray:
+        """The matrix taking the flattened product to [step | its sum | metric sums]:
+        parameter (o, i) of layer l collects M_l[i, j] times raw entry (o, j)."""
+        net, p = self.net, self.net.n_params
+        n_right = self.right.shape[0]
+        main = self.left.shape[0] * n_right
+        delta_row = _row_offsets(self.d, self.left)
+        input_row = _row_offsets([self.x, *self.s[1:]], self.right)
+        first = net.sizes[1] * (net.sizes[0] + 1) if external else 0
+        selection = np.zeros((main + first, width))
+        layers = zip(net.offsets(), net.layer_shapes(), maps, strict=True)
+        for layer, (start, (n_in, n_out), factors) in enumerate(layers, start=1):
+            unit, entry, raw = np.meshgrid(
+                np.arange(n_out), np.arange(n_in + 1), np.arange(n_in + 1), indexing="ij"
+            )
+            params = start + unit * (n_in + 1) + entry
+            if layer == 1 and external:  # its block follows the main product
+                sources = main + unit * (n_in + 1) + raw
+            else:
+                sources = (delta_row[layer] + unit) * n_right + input_row[layer - 1] + raw
+            weights = factors[entry, raw]
+            np.add.at(selection, (sources.ravel(), params.ravel()), weights.ravel())
+            np.add.at(selection, (sources.ravel(), p), weights.ravel())  # the step's sum
+        if self.indicator is not None:
+            metric_row = _row_offsets([self.head.m], self.left)[0]
+            indicator_row = _row_offsets([self.indicator], self.right)[0]
+            for row in range(self.head.m.shape[0]):
+                for column in range(2):
+                    source = (metric_row + row) * n_right + indicator_row + column
+                    selection[source, p + 1 + 2 * row + column] = 1.0
+        return selection
+
+
+def _stacked(heights, n, dtype):
+    """A zeroed (sum(heights), n) array and its consecutive row blocks as views."""
+    array = np.zeros((sum(heights), n), dtype)
+    bounds = np.cumsum([0, *heights]).tolist()
+    return array, [array[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _row_offsets(views, base) -> list:
+    """The first row of each view inside the stacked ``base`` array (None stays None)."""
+    row_bytes = base.strides[0]
+    start = base.__array_interface__["data"][0]
+    return [
+        None if v is None else (v.__array_interface__["data"][0] - start) // row_bytes
+        for v in views
+    ]
 
 
 def _columns(buffers, cols: int):
@@ -539,31 +718,10 @@ def _columns(buffers, cols: int):
 
 
 def _product(a, b, out):
-    """A prepared ``out = a @ b``: np.dot is quicker on contiguous operands, np.matmul
-    on strided ones (np.dot would copy them first)."""
+    """A prepared ``out = a @ b``: np.dot is quicker on contiguous arrays, np.matmul
+    takes strided ones (np.dot would copy operands, and refuses such an ``out``)."""
     blas_ready = all(m.flags.c_contiguous or m.flags.f_contiguous for m in (a, b))
-    return partial(np.dot if blas_ready else np.matmul, a, b, out)
-
-
-def _scale_ops(grad, scale, checked: bool):
-    """(ops, scaled, checksum): ops leaving ``grad * scale`` in ``scaled``; when
-    ``checked``, ``checksum`` (1,) receives the sum of the scaled entries, which is
-    non-finite or huge when the step is."""
-    size = grad.size
-    if not checked:
-        return [partial(np.multiply, grad, scale, grad)], grad, None
-    if size <= _DENSE_SCALE_LIMIT:
-        matrix = np.zeros((size, size + 1))
-        matrix[np.arange(size), np.arange(size)] = scale
-        matrix[:, -1] = scale
-        result = np.zeros(size + 1)
-        return [partial(np.dot, grad, matrix, result)], result[:-1], result[-1:]
-    checksum = np.zeros(1)
-    ops = [
-        partial(np.multiply, grad, scale, grad),
-        partial(np.dot, grad, np.ones((size, 1)), checksum),
-    ]
-    return ops, grad, checksum
+    return partial(np.dot if blas_ready and out.flags.c_contiguous else np.matmul, a, b, out)
 
 
 def _r2(residual: float, total: float) -> float:

@@ -9,7 +9,8 @@ operations, like the activations do:
   summed over a set gives that set's loss), row 1 (classification) 1.0 where the
   sample is classified correctly;
 * ``delta_ops``  fill ``b.d`` with dLoss/dz up to the constant ``delta_factor(n)``
-  for a batch of n samples.
+  for a batch of n samples.  The engine runs them on the training columns only
+  and relies on them being the only writer of ``b.d``: its other columns stay 0.
 
 Conventions: 'sse' is the notebook's sum over samples of the squared error
 (summed over outputs), 'mse' is that divided by the number of samples, 'bce'
@@ -27,11 +28,15 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from .activations import const
+
 # Smallest positive float: "x < TINY" means "x <= 0" for float64 x.
 TINY = np.nextafter(0.0, 1.0)
 
 
 class Head:
+    """Base of the heads: per-sample target rows, buffers and loss conventions."""
+
     output = ""
     loss = ""
     input_scale = 1.0
@@ -98,8 +103,8 @@ class SigmoidHead(Head):
     def output_ops(self, z, out, b) -> list:
         return [
             partial(np.tanh, z, out),
-            partial(np.multiply, out, 0.5, out),
-            partial(np.add, out, 0.5, out),
+            partial(np.multiply, out, const(0.5, out), out),
+            partial(np.add, out, const(0.5, out), out),
         ]
 
 
@@ -157,7 +162,7 @@ class SigmoidCrossEntropy(SigmoidHead):
             partial(np.negative, tmp, tmp),
             partial(np.exp, tmp, tmp),
             partial(np.log1p, tmp, tmp),
-            partial(np.maximum, x, 0.0, out=loss),
+            partial(np.maximum, x, const(0.0, x), out=loss),
             partial(np.add, loss, tmp, loss),
             partial(np.less, x, y[1:2], b.m[1:2]),
         ]

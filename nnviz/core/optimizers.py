@@ -101,35 +101,46 @@ def update_ops(settings: Settings, flat, grad, state, weight_mask, tmp) -> list:
     if not folds_rate(s):
         ops += penalty_ops(grad, flat, weight_mask, s.l1, s.l2, tmp)
         if s.optimizer != "adam":
-            ops.append(partial(np.multiply, grad, -s.lr, grad))
+            ops.append(partial(np.multiply, grad, np.array(-s.lr), grad))
     if s.optimizer == "sgd":
         return ops + [partial(np.add, flat, grad, flat)]
     if s.optimizer == "momentum":
         velocity = state[1]
         return ops + [
-            partial(np.multiply, velocity, s.momentum, velocity),
+            partial(np.multiply, velocity, np.array(s.momentum), velocity),
             partial(np.add, velocity, grad, velocity),
             partial(np.add, flat, velocity, flat),
         ]
-    return ops + [partial(_adam_step, s, flat, grad, *state, tmp)]
+    return ops + [_AdamStep(s, flat, grad, *state, tmp)]
 
 
-def _adam_step(s: Settings, flat, grad, count, m, v, tmp) -> None:
-    count[0] += 1.0
-    t = count[0]
-    m *= s.beta1
-    np.multiply(grad, 1.0 - s.beta1, out=tmp)
-    m += tmp
-    v *= s.beta2
-    np.multiply(grad, grad, out=tmp)
-    tmp *= 1.0 - s.beta2
-    v += tmp
-    np.sqrt(v, out=tmp)
-    tmp *= 1.0 / math.sqrt(1.0 - s.beta2**t)
-    tmp += s.eps
-    np.divide(m, tmp, out=tmp)
-    tmp *= -s.lr / (1.0 - s.beta1**t)
-    flat += tmp
+class _AdamStep:
+    """One Adam step; its constants are 0-d arrays, which ufuncs take faster than floats."""
+
+    def __init__(self, s: Settings, flat, grad, count, m, v, tmp):
+        self.s, self.flat, self.grad, self.tmp = s, flat, grad, tmp
+        self.count, self.m, self.v = count, m, v
+        self.beta1, self.beta2 = np.array(s.beta1), np.array(s.beta2)
+        self.rest1, self.rest2 = np.array(1.0 - s.beta1), np.array(1.0 - s.beta2)
+
+    def __call__(self) -> None:
+        s, m, v, g, tmp = self.s, self.m, self.v, self.grad, self.tmp
+        self.count[0] += 1.0
+        t = self.count[0]
+        np.multiply(m, self.beta1, m)
+        np.multiply(g, self.rest1, tmp)
+        np.add(m, tmp, m)
+        np.multiply(v, self.beta2, v)
+        np.multiply(g, g, tmp)
+        np.multiply(tmp, self.rest2, tmp)
+        np.add(v, tmp, v)
+        # lr * (m / c1) / (sqrt(v / c2) + eps) == (lr sqrt(c2) / c1) m / (sqrt(v) + eps sqrt(c2))
+        root_c2 = math.sqrt(1.0 - s.beta2**t)
+        np.sqrt(v, tmp)
+        np.add(tmp, s.eps * root_c2, tmp)
+        np.divide(m, tmp, tmp)
+        np.multiply(tmp, -s.lr * root_c2 / (1.0 - s.beta1**t), tmp)
+        np.add(self.flat, tmp, self.flat)
 
 
 def _number(name, value, low, high, low_open=False, high_open=False) -> None:

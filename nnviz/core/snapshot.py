@@ -57,7 +57,9 @@ class Snapshot:
     feature_names: tuple  # the active input features, in network order
     problem: str  # 'binary', 'multiclass' or 'regression'
     boundary: Grid  # network output over the plane (or the focused neuron's output)
-    neuron_grids: list = field(default_factory=list)  # per layer (input features first): (ny, nx, width) small grids
+    neuron_grids: list = field(
+        default_factory=list
+    )  # per layer (input features first): (ny, nx, width) small grids
     history: History = field(default_factory=History.empty)
     diverged: int | None = None
     focus: tuple | None = None  # (layer, index) the boundary shows instead of the output, if any

@@ -264,6 +264,8 @@ class Trainer:
             "data": self.data.to_dict(),
             "initial": self._initial.tolist(),
             "weights": self._engine.flat.tolist(),
+            # Step count and momentum/Adam moments: a loaded run continues exactly.
+            "optimizer_state": self._engine.optimizer_state.tolist(),
             "epoch": self.epoch,
             "diverged": self.diverged,
             "history": self.history.to_dict(),
@@ -287,6 +289,11 @@ class Trainer:
         if diverged is not None and not isinstance(diverged, int):
             raise ValueError("session: diverged must be null or an epoch number")
         history = MetricHistory.from_dict(state["history"]) if "history" in state else None
+        optimizer_state = state.get("optimizer_state")
+        if optimizer_state is not None:
+            size = trainer._engine.optimizer_state.size
+            optimizer_state = _finite_vector(optimizer_state, size, "optimizer state")
+            trainer._engine.optimizer_state[:] = optimizer_state
         trainer._initial[:] = initial
         trainer._engine.flat[:] = weights
         trainer._engine.invalidate()
@@ -315,10 +322,9 @@ def _finite_vector(values, size: int, what: str) -> np.ndarray:
     try:
         vector = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"session: {what} are not a list of numbers") from exc
+        raise ValueError(f"session: {what}: not a list of numbers") from exc
     if vector.shape != (size,):
-        raise ValueError(f"session: {what} have {vector.size} values, the network needs {size}")
+        raise ValueError(f"session: {what}: {vector.size} values, the network needs {size}")
     if not np.isfinite(vector).all():
-        raise ValueError(f"session: {what} contain NaN or infinity")
+        raise ValueError(f"session: {what}: NaN or infinity")
     return vector
-
