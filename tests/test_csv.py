@@ -67,7 +67,7 @@ def test_malformed_files_are_rejected_with_line_and_reason(tmp_path, text, messa
 
 def test_missing_file_is_named(tmp_path):
     missing = tmp_path / "nowhere.csv"
-    with pytest.raises(ValueError, match="nowhere.csv: no such file"):
+    with pytest.raises(ValueError, match="nowhere.csv: no such CSV file"):
         load_points(missing)
 
 

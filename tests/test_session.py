@@ -108,7 +108,7 @@ def valid_text():
         ("  \n", "not a valid nnviz session: the file is empty"),
         ("this is not json", "not a valid nnviz session: Expecting value at line 1"),
         (valid_text()[:60], "not a valid nnviz session: .* at line 1"),
-        (b"\xff\xfe\x00binary", "not a valid nnviz session: not a text file"),
+        (b"\xff\xfe\x00binary", "not a text session file"),
         ('{"format": "something-else", "version": 1, "state": {}}', "not an nnviz session file"),
         ('{"dataset": "circles"}', "not an nnviz session file"),
         ("[1, 2, 3]", "not an nnviz session file"),
@@ -135,5 +135,5 @@ def test_missing_file_is_named(tmp_path):
 
 
 def test_a_folder_is_refused(tmp_path):
-    with pytest.raises(ValueError, match="cannot read"):
+    with pytest.raises(ValueError, match="is a folder, not a session file"):
         load_session(tmp_path)

@@ -15,6 +15,7 @@ import os
 import numpy as np
 
 from .session import atomic_open
+from .textfile import read_text
 
 HEADER = ("x1", "x2", "label")
 
@@ -45,17 +46,7 @@ def load_points(path) -> tuple[np.ndarray, np.ndarray]:
 
 def _rows(path, name: str) -> list[tuple[int, list[str]]]:
     """(line number, fields) of every non-blank line."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            lines = handle.read().splitlines()
-    except FileNotFoundError as exc:
-        raise ValueError(f"{os.fspath(path)}: no such file") from exc
-    except IsADirectoryError as exc:
-        raise ValueError(f"{os.fspath(path)}: is a folder, not a CSV file") from exc
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{name}: not a text (UTF-8) CSV file") from exc
-    except OSError as exc:
-        raise ValueError(f"{os.fspath(path)}: cannot read ({exc.strerror})") from exc
+    lines = read_text(path, "CSV file", encoding="utf-8-sig").splitlines()
     return [(n, next(csv.reader([line]))) for n, line in enumerate(lines, 1) if line.strip()]
 
 

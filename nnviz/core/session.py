@@ -19,6 +19,8 @@ from contextlib import contextmanager, suppress
 
 import numpy as np
 
+from .textfile import read_text
+
 FORMAT = "nnviz-session"
 VERSION = 1
 SUFFIX = ".nnviz"
@@ -86,15 +88,7 @@ def save_session(path, state: dict) -> None:
 def load_session(path) -> dict:
     """The state saved in a session file; ValueError saying what is wrong with a bad file."""
     name = os.fspath(path)
-    try:
-        with open(name, encoding="utf-8") as handle:
-            text = handle.read()
-    except FileNotFoundError as exc:
-        raise ValueError(f"{name}: no such session file") from exc
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{name}: not a valid nnviz session: not a text file") from exc
-    except OSError as exc:
-        raise ValueError(f"{name}: cannot read the session file ({exc.strerror})") from exc
+    text = read_text(path, "session file")
     if not text.strip():
         raise ValueError(f"{name}: not a valid nnviz session: the file is empty")
     try:
