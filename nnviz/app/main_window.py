@@ -14,7 +14,7 @@ import time
 from collections import deque
 from functools import cache
 
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -144,6 +144,7 @@ class MainWindow(QMainWindow):
         self.frames_drawn = 0
         self._throttles: list[Throttle] = []
         self._awaiting_paint = False
+        self._views_released = False
         self._paint_timeout = QTimer(self)
         self._paint_timeout.setSingleShot(True)
         self._paint_timeout.timeout.connect(self._frame_done)
@@ -515,3 +516,11 @@ class MainWindow(QMainWindow):
             self._settings.sync()
         self.worker.stop()
         super().closeEvent(event)
+        if event.isAccepted() and not self._views_released:
+            # Drop the worker's last queued signals, then empty the pyqtgraph scenes while
+            # every item is still alive: left to Qt's teardown order, a ViewBox can be
+            # told of a half-destroyed scene and crash the interpreter.
+            QCoreApplication.removePostedEvents(self, QEvent.Type.MetaCall)
+            for view in (self.boundary_view, self.loss_view):
+                view.close()
+            self._views_released = True

@@ -42,8 +42,6 @@ _ALL_COLUMNS_LIMIT = 2048
 # Largest selection matrix (entries) for the one-product gradient gathering;
 # bigger networks take one product per layer instead.
 _FUSED_LIMIT = 200_000
-# A step whose entries sum beyond this is checked parameter by parameter.
-_HUGE = 1e150
 
 try:  # NumPy 2 keeps the error state in a context variable; setting it directly
     # costs a quarter of entering np.errstate, which matters once per epoch.
@@ -106,11 +104,17 @@ class Engine:
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"seed: expected a whole number >= 0, got {seed!r}")
         net = self._net = _Network(self.sizes, activation, output, loss)
+        p = net.n_params
+        self._set_data(x_train, y_train, x_test, y_test)
 
         # One vector holds the parameters, Adam's step count and the optimizer's
-        # vectors, so saving / restoring all of it around an epoch is one copy.
-        p = net.n_params
-        self._state = np.zeros(1 + 3 * p)
+        # vectors, so saving / restoring all of it around an epoch is one copy.  The
+        # full-batch gradient product sits right before it: the product that turns
+        # the product into the step also reads the parameters (see `_Pass.gradient_ops`).
+        front = self._eval.product_size() if self._self_checking else 0
+        memory = np.zeros(front + 1 + 3 * p)
+        self._product_and_params = memory[: front + p]
+        self._state = memory[front:]
         self._saved = np.zeros_like(self._state)
         self.flat = self._state[:p]
         self._blocks = net.blocks(self.flat)
@@ -123,15 +127,15 @@ class Engine:
             w[...], b[...] = initial_layer(init, n_in, n_out, rng)
         self._shuffle_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
 
-        self._set_data(x_train, y_train, x_test, y_test)
+        self._eval_forward = self._eval.forward_ops(self._eval.x, self._y_all, self._blocks, True)
+        self._metric_ops = [*self._eval_forward, self._eval.sums_op(self._readout)]
         self._settings: Settings | None = None
         self._epoch_ops: list = []
-        self._state_used = self._state[: self.flat.size]
+        self._state_used = self._state[:p]
         self._refresh_ops = self._metric_ops
         self._batched = False
+        self._fast = False  # may epoch() take the self-checking full-batch path?
         self._cache_valid = False
-        self._trusted = True  # the parameters are known to be finite
-        self._step_ok = True  # the pending full-batch step looked finite
         self._metrics = (math.nan,) * 4
 
     # ------------------------------------------------------------------ data
@@ -169,16 +173,18 @@ class Engine:
                 for rows in targets
             )
 
-        # The readout: [step (p) | its sum | per-set metric sums (rows x {train, test})].
-        p = net.n_params
-        self._readout = np.zeros(p + 1 + 2 * head.metric_rows)
-        self._step = self._readout[:p]
-        self._read_tail = self._readout[p:].tolist
         # Train and test stacked: the forward pass up to per-sample metric rows, then
         # (when only evaluating) their per-set sums.
         self._eval = _Pass(net, n_train + n_test, n_train, data=x_all, metrics=True)
-        self._eval_forward = self._eval.forward_ops(self._eval.x, self._y_all, self._blocks, True)
-        self._metric_ops = [*self._eval_forward, self._eval.sums_op(self._readout)]
+        # The readout: [step (p) | next weights of raw-input layers | check | per-set
+        # metric sums (rows x {train, test})]; see `_Pass.gradient_ops`.
+        p, n_next = net.n_params, net.raw_weight_size()
+        self._readout = np.zeros(p + n_next + 1 + 2 * head.metric_rows)
+        self._step = self._readout[:p]
+        self._read_tail = self._readout[p + n_next :].tolist
+        self._eval.use_weight_buffers(self._readout[p : p + n_next])
+        # Full-batch training checks itself when the gradient is one fused product.
+        self._self_checking = self._eval.fused(self._readout.size, external=False)
 
     # ------------------------------------------------------------------ training setup
     def set_training(
@@ -224,14 +230,21 @@ class Engine:
             self._epoch_ops = [save, *batches, *self._metric_ops]
         else:
             # The step an epoch applies was prepared, with the metric sums, at the
-            # end of the previous one (or by _refresh).
+            # end of the previous one (or by _refresh).  Plain SGD adds exactly that
+            # step, so the same product also yields the next weights of raw-input
+            # layers, sparing the epoch their weight products (see gradient_ops).
+            ahead = self._self_checking and settings.optimizer == "sgd" and folds_rate(settings)
             maps = self._net.gradient_maps(n, factor)
-            self._refresh_ops = [
-                *self._eval_forward,
-                *self._eval.backward_ops(self._y_all, self._blocks),
-                *self._eval.gradient_ops(self._eval.x, maps, self._readout),
+            vector = self._product_and_params if self._self_checking else None
+            eval_pass, y, blocks = self._eval, self._y_all, self._blocks
+            backward = [
+                *eval_pass.backward_ops(y, blocks),
+                *eval_pass.gradient_ops(eval_pass.x, maps, self._readout, vector, ahead),
             ]
-            self._epoch_ops = [save, *update(self._step), *self._refresh_ops]
+            self._refresh_ops = [*self._eval_forward, *backward]
+            forward = eval_pass.forward_ops(eval_pass.x, y, blocks, True, raw_weights=not ahead)
+            self._epoch_ops = [save, *update(self._step), *forward, *backward]
+        self._fast = self._self_checking and not self._batched
         self._cache_valid = False  # the prepared step depends on the settings
 
     def _batch_ops(self, size: int, factor: float, update) -> list:
@@ -264,32 +277,39 @@ class Engine:
         If a returned loss or any parameter is non-finite, the parameters and
         optimizer state are restored to before this epoch and metrics with
         non-finite losses are returned: the caller records the divergence."""
-        # Written out flat: at a few microseconds per epoch every call counts.
-        if not self._epoch_ops:
-            raise RuntimeError("Engine.epoch: call set_training(...) first")
+        # The hot path is written out flat: at a few microseconds per epoch every
+        # call counts.  Full-batch training with one fused gradient product reads
+        # its own check, the sum of the new parameters and both loss sums: it is
+        # finite exactly when all of them are (an infinity or NaN among the terms
+        # makes the sum inf or NaN; a finite sum overflowing only sends a healthy
+        # epoch to the exact checks below).
         quiet = _quiet_on()
         try:
-            if not self._cache_valid:
-                self._refresh()
-            if self._batched:
-                self._shuffle()
-            trusted_step = self._step_ok and self._trusted and not self._batched
-            for op in self._epoch_ops:
-                op()
-            tail = self._read_tail()
-            self._step_ok = -_HUGE < tail[0] < _HUGE
-            metrics = self._metrics_of(tail)
-            losses = tail[1] + tail[2]  # the raw sums: no test set sums to 0, not NaN
-            if losses - losses == 0.0 and (trusted_step or self._params_finite()):
-                self._metrics = metrics
-                self._cache_valid = self._trusted = True
-                return metrics
-            return self._undo_divergent_epoch(metrics)
+            if self._fast and self._cache_valid:
+                for op in self._epoch_ops:
+                    op()
+                tail = self._read_tail()
+                check = tail[0]
+                metrics = self._metrics_of(tail)
+                if check - check == 0.0:
+                    self._metrics = metrics
+                    return metrics
+                return self._settle(metrics)
+            return self._general_epoch()
         finally:
             _quiet_off(quiet)
 
-    def _params_finite(self) -> bool:
-        return math.isfinite(np.dot(self.flat, self.flat)) or bool(np.isfinite(self.flat).all())
+    def _general_epoch(self) -> tuple[float, float, float, float]:
+        """`epoch` for mini-batches, big networks and a stale cache."""
+        if not self._epoch_ops:
+            raise RuntimeError("Engine.epoch: call set_training(...) first")
+        if not self._cache_valid:
+            self._refresh()
+        if self._batched:
+            self._shuffle()
+        for op in self._epoch_ops:
+            op()
+        return self._settle(self._metrics_of(self._read_tail()))
 
     def _shuffle(self) -> None:
         """A fresh mini-batch order: shuffled copies of the training columns."""
@@ -302,17 +322,17 @@ class Engine:
         current parameters: fills the cache."""
         for op in self._refresh_ops:
             op()
-        tail = self._read_tail()
-        self._step_ok = -_HUGE < tail[0] < _HUGE
-        self._metrics = self._metrics_of(tail)
+        self._metrics = self._metrics_of(self._read_tail())
         self._cache_valid = True
 
-    def _undo_divergent_epoch(self, metrics):
-        finite_params = bool(np.isfinite(self.flat).all())
+    def _settle(self, metrics):
+        """Keep an epoch whose losses and parameters are finite; otherwise restore
+        the state from before it and report the divergence."""
+        finite_params = self._params_finite()
         losses = metrics[: 2 if self.n_test else 1]
         if finite_params and all(math.isfinite(loss) for loss in losses):
-            self._metrics = metrics  # huge but finite parameters: not diverged
-            self._cache_valid = self._trusted = True
+            self._metrics = metrics
+            self._cache_valid = True
             return metrics
         np.copyto(self._state_used, self._saved_used)
         self._cache_valid = False
@@ -320,6 +340,9 @@ class Engine:
             # Non-finite parameters behind saturated outputs: report the divergence.
             return (math.nan, math.nan, *metrics[2:])
         return metrics
+
+    def _params_finite(self) -> bool:
+        return math.isfinite(np.dot(self.flat, self.flat)) or bool(np.isfinite(self.flat).all())
 
     @_quiet
     def evaluate(self) -> tuple[float, float, float, float]:
@@ -333,7 +356,7 @@ class Engine:
         return self._metrics
 
     def _metrics_of(self, tail) -> tuple[float, float, float, float]:
-        """Metrics from the readout's tail [step sum, loss_train, loss_test(, right_train,
+        """Metrics from the readout's tail [check, loss_train, loss_test(, right_train,
         right_test)]: the per-set sums."""
         f_train, f_test = self._loss_factors
         if len(tail) == 5:
@@ -349,7 +372,7 @@ class Engine:
 
     def invalidate(self) -> None:
         """The caller changed ``params`` / ``flat`` in place: drop cached activations."""
-        self._cache_valid = self._trusted = False
+        self._cache_valid = False
 
     @property
     def optimizer_state(self) -> np.ndarray:
@@ -497,6 +520,11 @@ class _Network:
         rows *= self.in_scale[1]
         return rows
 
+    def raw_weight_size(self) -> int:
+        """Entries of all the weights computed for raw-input layers (see compute_map)."""
+        layers = enumerate(self.layer_shapes(), start=1)
+        return sum(n_out * (n_in + 1) for layer, (n_in, n_out) in layers if self.raw_input(layer))
+
     def raw_input(self, layer: int) -> bool:
         """Does ``layer`` read a hidden output stored raw (see activations.py)?"""
         return layer > 1 and self.hidden.raw_output is not None
@@ -578,14 +606,24 @@ class _Pass:
         self.z = np.zeros((k, n), dtype)
         self.tmp = [None] + [np.zeros((w, n), dtype) for w in widths]
 
-    def layer_ops(self, x, blocks) -> list:
-        """Through every layer up to the output's scaled pre-activation ``self.z``."""
+    def use_weight_buffers(self, buffer: np.ndarray) -> None:
+        """Keep the raw-input layers' computed weights in consecutive blocks of
+        ``buffer`` (where a fused gradient product may write the next ones)."""
+        start = 0
+        for layer, weights in self.c.items():
+            self.c[layer] = buffer[start : start + weights.size].reshape(weights.shape)
+            start += weights.size
+
+    def layer_ops(self, x, blocks, raw_weights: bool = True) -> list:
+        """Through every layer up to the output's scaled pre-activation ``self.z``;
+        ``raw_weights`` False: the raw-input layers' weights ``self.c`` are ready."""
         net, ops, inputs = self.net, [], x
         for layer in range(1, net.n_layers + 1):
             weights = blocks[layer - 1]
             if layer in self.c:
-                compute = net.compute_map(layer).astype(weights.dtype)
-                ops.append(partial(np.dot, weights, compute, self.c[layer]))
+                if raw_weights:
+                    compute = net.compute_map(layer).astype(weights.dtype)
+                    ops.append(partial(np.dot, weights, compute, self.c[layer]))
                 weights = self.c[layer]
             if layer == net.n_layers:
                 ops.append(_product(weights, inputs, self.z))
@@ -596,9 +634,9 @@ class _Pass:
             inputs = self.s[layer]
         return ops
 
-    def forward_ops(self, x, y, blocks, metrics: bool) -> list:
+    def forward_ops(self, x, y, blocks, metrics: bool, raw_weights: bool = True) -> list:
         head, b = self.net.head, self.head
-        ops = self.layer_ops(x, blocks) + head.core_ops(self.z, y, b)
+        ops = self.layer_ops(x, blocks, raw_weights) + head.core_ops(self.z, y, b)
         return ops + head.metric_ops(self.z, y, b) if metrics else ops
 
     def sums_op(self, readout):
@@ -622,24 +660,41 @@ class _Pass:
             ops += net.hidden.derivative_ops(below, stored, scale, tmp)
         return ops
 
-    def gradient_ops(self, x, maps, readout) -> list:
-        """Operations leaving the gradient (``maps``: see _Network.gradient_maps) in
-        readout[:p] and its sum in readout[p]; with metric rows, also the per-set
-        metric sums after them."""
+    def product_size(self, external: bool = False) -> int:
+        """Entries of the fused gradient product: ``left @ right.T`` and, when the
+        input is ``external`` (not a block of ``right``), layer 1's gradient block."""
+        net = self.net
+        first = net.sizes[1] * (net.sizes[0] + 1) if external else 0
+        return self.left.shape[0] * self.right.shape[0] + first
+
+    def fused(self, width: int, external: bool) -> bool:
+        """Does the gradient of a readout of ``width`` entries take the fused path?"""
+        return self.span == self.n and self.product_size(external) * width <= _FUSED_LIMIT
+
+    def gradient_ops(self, x, maps, readout, vector=None, ahead: bool = False) -> list:
+        """Operations filling the readout [step (p) | next weights | check | metric
+        sums]: the gradient (``maps``: see _Network.gradient_maps) as the step and,
+        with metric rows, the per-set metric sums.
+
+        On the fused path one more product gathers everything from the raw product;
+        ``vector`` may then be a buffer holding room for that product followed by the
+        parameters themselves, so the same product also sums the parameters into the
+        check (with the loss sums) and, with ``ahead``, writes the next weights of the
+        raw-input layers, ``(parameters + step) @ Q``, ready for the next epoch."""
         net, p = self.net, self.net.n_params
         external = x is not self.x  # the input is not a block of self.right
-        main = self.left.shape[0] * self.right.shape[0]
-        first = net.sizes[1] * (net.sizes[0] + 1) if external else 0
-        if self.span == self.n and (main + first) * readout.size <= _FUSED_LIMIT:
-            product = np.zeros(main + first)
-            rows = self.left.shape[0]
-            ops = [_product(self.left, self.right.T, product[:main].reshape(rows, -1))]
+        if self.fused(readout.size, external):
+            size = self.product_size(external)
+            vector = np.zeros(size) if vector is None else vector
+            main, rows = self.left.size // self.n, self.left.shape[0]
+            main *= self.right.shape[0]
+            ops = [_product(self.left, self.right.T, vector[:main].reshape(rows, -1))]
             if external:  # layer 1's gradient block goes after the main product
-                block = product[main:].reshape(net.sizes[1], -1)
+                block = vector[main:size].reshape(net.sizes[1], -1)
                 ops.append(_product(self.d[1], x.T, block))
+            selection = self._selection(maps, readout.size, external, vector.size - size, ahead)
             # Matrix @ vector is a little quicker than vector @ matrix.
-            selection = np.ascontiguousarray(self._selection(maps, readout.size, external).T)
-            return [*ops, partial(np.dot, selection, product, readout)]
+            return [*ops, partial(np.dot, np.ascontiguousarray(selection.T), vector, readout)]
         # One product per layer into a gradient vector (a raw input's block mapped
         # through its M^T), then the diagonal scaling and the sums.
         grad, span, ops = np.zeros(p), self.span, []
@@ -653,23 +708,24 @@ class _Pass:
             else:
                 ops.append(_product(self.d[layer][:, :span], inputs[:, :span].T, block))
                 net.blocks(scale)[layer - 1][...] = np.diag(factors)
-        ops += [
-            partial(np.multiply, grad, scale, readout[:p]),
-            partial(np.dot, readout[:p], np.ones((p, 1)), readout[p : p + 1]),
-        ]
+        ops.append(partial(np.multiply, grad, scale, readout[:p]))
         return ops + [self.sums_op(readout)] if self.indicator is not None else ops
 
-    def _selection(self, maps, width: int, external: bool) -> np.ndarray:
-        """The matrix taking the flattened product to [step | its sum | metric sums]:
-        parameter (o, i) of layer l collects M_l[i, j] times raw entry (o, j)."""
+    def _selection(self, maps, width: int, external: bool, n_params: int, ahead: bool):
+        """The matrix taking [flattened product | n_params parameters] to the readout:
+        step parameter (o, i) of layer l collects M_l[i, j] times raw entry (o, j)."""
         net, p = self.net, self.net.n_params
         n_right = self.right.shape[0]
         main = self.left.shape[0] * n_right
+        size = self.product_size(external)
+        metric_sums = 2 * self.head.m.shape[0] if self.indicator is not None else 0
+        check = width - metric_sums - 1
         delta_row = _row_offsets(self.d, self.left)
         input_row = _row_offsets([self.x, *self.s[1:]], self.right)
-        first = net.sizes[1] * (net.sizes[0] + 1) if external else 0
-        selection = np.zeros((main + first, width))
+        selection = np.zeros((size + n_params, width))
+        selection[size:, check] = 1.0  # the parameters' sum
         layers = zip(net.offsets(), net.layer_shapes(), maps, strict=True)
+        ahead_at = p  # where the next raw-input weights go
         for layer, (start, (n_in, n_out), factors) in enumerate(layers, start=1):
             unit, entry, raw = np.meshgrid(
                 np.arange(n_out), np.arange(n_in + 1), np.arange(n_in + 1), indexing="ij"
@@ -681,14 +737,24 @@ class _Pass:
                 sources = (delta_row[layer] + unit) * n_right + input_row[layer - 1] + raw
             weights = factors[entry, raw]
             np.add.at(selection, (sources.ravel(), params.ravel()), weights.ravel())
-            np.add.at(selection, (sources.ravel(), p), weights.ravel())  # the step's sum
+            if ahead and net.raw_input(layer):
+                # Next weights (parameters + step) @ Q, each block row o in turn.
+                q = net.compute_map(layer)
+                for o in range(n_out):
+                    block_row = slice(start + o * (n_in + 1), start + (o + 1) * (n_in + 1))
+                    target = slice(ahead_at, ahead_at + n_in + 1)
+                    selection[:size, target] = selection[:size, block_row] @ q
+                    selection[size + block_row.start : size + block_row.stop, target] = q
+                    ahead_at += n_in + 1
         if self.indicator is not None:
             metric_row = _row_offsets([self.head.m], self.left)[0]
             indicator_row = _row_offsets([self.indicator], self.right)[0]
             for row in range(self.head.m.shape[0]):
                 for column in range(2):
                     source = (metric_row + row) * n_right + indicator_row + column
-                    selection[source, p + 1 + 2 * row + column] = 1.0
+                    selection[source, check + 1 + 2 * row + column] = 1.0
+                    if row == 0:
+                        selection[source, check] = 1.0  # the loss sums
         return selection
 
 
