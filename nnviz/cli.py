@@ -18,6 +18,17 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
 
+from nnviz.core.config import (  # noqa: E402
+    ACTIVATIONS,
+    DATASETS,
+    FEATURES,
+    INITS,
+    LOSSES,
+    OPTIMIZERS,
+    losses_for,
+    problem_of,
+)
+
 EXIT_BAD_ARGUMENT = 2
 EXIT_DIVERGED = 3
 
@@ -36,17 +47,31 @@ CONFIG_OPTIONS = {
     "--loss": ("loss", str),
     "--optimizer": ("optimizer", str),
     "--lr": ("lr", float),
-    "--batch-size": ("batch_size", lambda text: None if text == "full" else int(text)),
+    "--batch-size": ("batch_size", lambda text: None if text in ("full", "0") else int(text)),
     "--l1": ("l1", float),
     "--l2": ("l2", float),
     "--init": ("init", str),
     "--seed": ("seed", int),
 }
 HELP = {
-    "--features": "comma-separated inputs: x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2",
-    "--hidden": "comma-separated hidden-layer widths, e.g. 8,8 ('none' for no hidden layer)",
-    "--batch-size": "mini-batch size, or 'full' for full-batch gradient descent",
+    "--dataset": "one of " + ", ".join(DATASETS),
+    "--samples": "points to draw (default: the dataset's own size)",
+    "--noise": "0 to 0.5",
+    "--train-ratio": "share of points used for training, 0.1 to 0.9 (0.6)",
+    "--data-seed": "seed of the data (0 reproduces the course notebook's data)",
     "--data-file": "CSV of x1,x2,label rows (with --dataset file)",
+    "--classes": "classes of the blobs and arms sets, 3 to 5",
+    "--features": "comma-separated inputs from " + ",".join(FEATURES),
+    "--hidden": "comma-separated hidden-layer widths, e.g. 8,8 ('none' for no hidden layer)",
+    "--activation": "one of " + ", ".join(ACTIVATIONS),
+    "--loss": "one of " + ", ".join(LOSSES) + " (default: the one that fits the data)",
+    "--optimizer": "one of " + ", ".join(OPTIMIZERS),
+    "--lr": "learning rate, 1e-05 to 10",
+    "--batch-size": "mini-batch size, or 'full' (or 0) for full-batch gradient descent",
+    "--l1": "L1 regularization rate",
+    "--l2": "L2 regularization rate",
+    "--init": "one of " + ", ".join(INITS),
+    "--seed": "seed of the initial weights and the batch order",
 }
 
 
@@ -101,6 +126,11 @@ def config_from_args(args: argparse.Namespace):
             changes[name] = parse(text)
         except ValueError:
             raise ValueError(f"{option}: cannot read {text!r}") from None
+    if "loss" not in changes and "dataset" in changes:
+        # Asked for other data but no loss: take the loss that fits it, as the window does.
+        fitting = losses_for(problem_of(changes["dataset"]))
+        if base.loss not in fitting and changes["dataset"] != "file":
+            changes["loss"] = fitting[0]
     try:
         return base.replace(**changes)
     except ValueError as exc:
@@ -113,11 +143,22 @@ def _positive(name: str, value: int | None) -> None:
         raise ValueError(f"{name}: must be >= 0, got {value}")
 
 
+def _has_display() -> bool:
+    """Whether Qt can open a window here (always on Windows and macOS)."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["train"]:
         return train_main(argv[1:])
-    parser = _parser("nnviz", "Watch a neural network learn (opens the window).")
+    parser = _parser(
+        "nnviz",
+        "Watch a neural network learn (opens the window). "
+        "'nnviz train --help' lists the options of headless training.",
+    )
     parser.add_argument("--epochs", type=int, help="train exactly N epochs, then report and exit")
     parser.add_argument("--screenshot", metavar="PNG", help="save a PNG of the whole window")
     args = parser.parse_args(argv)
@@ -126,9 +167,11 @@ def main(argv: list[str] | None = None) -> int:
         _positive("--epochs", args.epochs)
     except ValueError as exc:
         return _fail(f"nnviz: error: {exc}")
+    epochs = args.epochs
+    if (args.screenshot or epochs is not None) and not _has_display():
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # an unattended run needs no screen
     from nnviz.app.run import run_app
 
-    epochs = args.epochs
     if args.screenshot and epochs is None:
         epochs = 0
     return run_app(config, epochs=epochs, screenshot=args.screenshot)

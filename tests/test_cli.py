@@ -37,7 +37,7 @@ def test_train_regression_reports_r2(capsys):
         (["--hidden", "a,b"], "--hidden"),
         (["--lr", "-1"], "--lr"),
         (["--dataset", "mnist"], "--dataset"),
-        (["--batch-size", "0"], "--batch-size"),
+        (["--batch-size", "-3"], "--batch-size"),
         (["--epochs", "-5"], "--epochs"),
         (["--frobnicate"], "frobnicate"),
     ],
@@ -49,6 +49,17 @@ def test_bad_setting_exits_2_with_one_line(capsys, args, option):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and option in err
+
+
+def test_other_data_takes_a_fitting_loss_and_zero_batch_means_full(tmp_path, capsys):
+    saved = tmp_path / "run.json"
+    args = ["--dataset", "iris", "--batch-size", "0", "--epochs", "1", "--save-config", str(saved)]
+    assert main(["train", *args]) == 0
+    config = json.loads(saved.read_text())
+    assert config["loss"] == "ce" and config["batch_size"] is None
+    assert main(["train", "--dataset", "reg-gauss", "--epochs", "1"]) == 0
+    assert main(["train", "--dataset", "iris", "--loss", "bce"]) == 2  # asked for: refused
+    assert "--loss" in capsys.readouterr().err
 
 
 def test_divergence_exits_3(capsys):
@@ -71,7 +82,8 @@ def test_config_file_round_trip(tmp_path, capsys):
 
 def test_window_headless_run_trains_and_screenshots(tmp_path):
     png = tmp_path / "out.png"
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    # No display and no Qt platform chosen: an unattended run must still work.
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM")}
     cmd = [sys.executable, "-m", "nnviz", "--dataset", "circles", "--epochs", "3000"]
     result = subprocess.run(
         [*cmd, "--seed", "0", "--screenshot", str(png)],

@@ -132,7 +132,7 @@ class Config:
         _choice("init", self.init, INITS)
         _int_range("seed", self.seed, 0, 2**31 - 1)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _float_range("lr", self.lr, 1e-6, 10.0)
+        _float_range("lr", self.lr, 1e-5, 10.0)  # the playground's range
         _float_range("momentum", self.momentum, 0.0, 0.999)
         _float_range("beta1", self.beta1, 0.0, 0.999)
         _float_range("beta2", self.beta2, 0.0, 0.99999)
