@@ -54,7 +54,7 @@ def test_circles_is_the_notebooks_exact_data_and_split():
 
 
 def notebook_linear(n_samples=None, jitter=2.0):
-    size = {} if n_samples is None else {"n_samples": n_samples}
+    size = {} if n_samples is None else {"n_samples": n_samples, "flip_y": 0.0}
     x, y = make_classification(
         n_features=2, n_redundant=0, n_informative=2, random_state=1, n_clusters_per_class=1, **size
     )
@@ -116,8 +116,7 @@ def test_classes_are_balanced_within_one(name, samples):
     _, y = all_points(make_dataset(config(name, samples=samples)))
     counts = np.bincount(y)
     # sklearn's make_classification relabels ~1 % of its points at random (flip_y=0.01).
-    slack = 1 + (samples // 50 if name == "linear" else 0)
-    assert counts.max() - counts.min() <= slack
+    assert counts.max() - counts.min() <= 1
 
 
 @pytest.mark.parametrize("name", GENERATED)

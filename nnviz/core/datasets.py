@@ -11,8 +11,9 @@ Three families live here:
   from their description: points in [-6, 6]², noise 0..0.5 is the playground's 0..50 %;
 * several-class sets (blobs, arms, iris) and points loaded from a CSV file ('file').
 
-A two-class set built here has its classes balanced within one point, except ``linear``,
-whose generator (sklearn's ``flip_y=0.01``) relabels about 1 % of the points at random.
+A two-class set built here has its classes balanced within one point.  ``linear`` at its
+own size is the notebook's exact call (sklearn's ``flip_y=0.01`` relabels about 1 % of
+the points, 50 / 50 there); at any size asked for, it draws without flipped labels.
 The several-class generators need 3..5 classes: ``Config.classes`` of 2 is raised to 3.
 ``iris`` and 'file' ignore ``samples`` and ``noise``: they use all of their points.
 """
@@ -259,6 +260,9 @@ def _linear(config):
         n_informative=2,
         random_state=1 + config.data_seed,
         n_clusters_per_class=1,
+        # The notebook's call keeps sklearn's 1 % of flipped labels; any other size turns
+        # them off so its two classes stay balanced within one point.
+        flip_y=0.01 if config.samples is None else 0.0,
     )
     # The notebook jitters by 2 * U[0, 1) at its noise of 0.1; scale that with our noise.
     jitter = np.random.RandomState(2 + config.data_seed).uniform(size=x.shape)
