@@ -189,8 +189,8 @@ def test_set_data_fixes_the_view_to_the_bounds(view):
     view.set_data(data)
     xmin, xmax, ymin, ymax = data.bounds
     (x0, x1), (y0, y1) = view.getPlotItem().vb.viewRange()
-    assert x0 <= xmin and x1 >= xmax and y0 <= ymin and y1 >= ymax
-    assert min(abs(x0 - xmin) + abs(x1 - xmax), abs(y0 - ymin) + abs(y1 - ymax)) < 1e-6
+    # Exactly the bounds on both axes (no locked aspect adding empty bands to one of them).
+    np.testing.assert_allclose([x0, x1, y0, y1], [xmin, xmax, ymin, ymax], atol=1e-9)
     before = view.getPlotItem().vb.viewRange()
     view.set_snapshot(
         snapshot(grid_of(asymmetric, np.linspace(-9, 9, 150), np.linspace(-9, 9, 150)))
@@ -206,7 +206,14 @@ def test_points_show_classes_and_test_points_toggle(view):
     colours = palette.class_colors(3)
     for spot, label in zip(view.train_points.points(), data.y_train, strict=True):
         assert spot.brush().color().rgb() == colours[label].rgb()
-    assert view.test_points.points()[0].brush().color().alpha() < 255
+    # Test points: hollow squares, a ring in the opaque class colour with a dark outline.
+    for spot, label in zip(view.test_points.points(), data.y_test, strict=True):
+        assert spot.brush().color().rgb() == colours[label].rgb()
+        assert spot.brush().color().alpha() == 255
+        assert spot.pen().color().lightness() < 60
+    ring = view.test_points.opts["symbol"]
+    assert not ring.contains(QPointF(0.0, 0.0))  # the heatmap shows through the middle
+    assert ring.contains(QPointF(0.4, 0.0)) and ring.contains(QPointF(0.0, -0.4))
     view.set_show_test(False)
     assert not view.test_points.isVisible()
     view.set_show_test(True)
@@ -287,3 +294,21 @@ def test_axis_and_legend_text_follow_the_widget_font(view):
     assert view.getPlotItem().getAxis("bottom").style["tickFont"].pointSizeF() == font.pointSizeF()
     assert view.caption.textItem.font().pointSizeF() == font.pointSizeF()
     assert view.legend.opts["labelTextSize"] == f"{font.pointSizeF():g}pt"
+
+
+def test_the_heatmap_fills_the_plot_area_on_data_of_any_shape(view):
+    """Iris spans about 7 x 3.4 in a wider-than-tall plot: nothing stays blank around it."""
+    trainer = Trainer(Config(dataset="iris", loss="ce", hidden=(3,)))
+    view.resize(500, 480)
+    view.set_data(trainer.data)
+    view.set_snapshot(trainer.snapshot(resolution=60))
+    view.set_show_test(False)
+    vb = view.getPlotItem().vb
+    area = view.mapFromScene(vb.sceneBoundingRect()).boundingRect().adjusted(1, 1, -1, -1)
+    image = view.grab(area).toImage()
+    white = sum(
+        image.pixelColor(x, y).getRgb()[:3] == (255, 255, 255)
+        for x in range(0, image.width(), 3)
+        for y in range(0, image.height(), 3)
+    )
+    assert white == 0

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QFontMetricsF, QImage
 
 from nnviz.app.loss_view import TEST_COLOUR, TRAIN_COLOUR, LossView
 from nnviz.core.snapshot import History
@@ -105,3 +105,57 @@ def test_text_follows_the_widget_font_and_the_legend_wraps_when_narrow(view, qtb
     view.resize(300, 300)
     qtbot.waitUntil(lambda: view.legend.columnCount == 2)
     assert view.legend.height() > 1.5 * one_row
+
+
+def x_range(view):
+    return view.getPlotItem().vb.viewRange()[0]
+
+
+def test_the_epoch_axis_spans_the_drawn_epochs_even_after_clear(view, qtbot):
+    view.set_history(history(200), "binary")  # epochs 0..1990
+    x0, x1 = x_range(view)
+    assert x0 <= 0 and 1990 <= x1 < 2100
+    view.clear()
+    x0, x1 = x_range(view)
+    assert -0.1 < x0 <= 0 and 1 <= x1 < 1.1
+    short = History(np.arange(1, 6), *(np.linspace(0.7, 0.6, 5),) * 2, *(np.full(5, 0.5),) * 2)
+    view.set_history(short, "binary")
+    x0, x1 = x_range(view)
+    assert -0.5 < x0 <= 0 and 5 <= x1 < 5.5
+
+    def loss_axis_fits_the_new_data():  # pyqtgraph auto-ranges when it next paints
+        y0, y1 = view.getPlotItem().vb.viewRange()[1]
+        return y0 <= 0.6 and y1 >= 0.7 and y1 - y0 < 0.15
+
+    qtbot.waitUntil(loss_axis_fits_the_new_data)
+
+
+def labelled_ticks(axis, low, high, pixels):
+    """(pixel position, text) of every tick the axis labels over low..high (log10 units)."""
+    axis.setRange(low, high)
+    out = []
+    for spacing, values in axis.tickValues(low, high, pixels):
+        for value, text in zip(values, axis.tickStrings(values, 1.0, spacing), strict=True):
+            if text:
+                out.append((pixels * (value - low) / (high - low), text))
+    return sorted(out)
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [
+        (-0.6, -0.15, {"0.3", "0.4", "0.5", "0.6", "0.7"}),  # under a decade: every digit
+        (-1.3, -0.05, {"0.1", "0.2", "0.3", "0.5"}),  # 0.6 .. 0.9 would crowd
+        (-4.2, 0.1, {"0.0001", "0.001", "0.01", "0.1", "1"}),
+    ],
+    ids=["half a decade", "one decade", "four decades"],
+)
+def test_log_loss_labels_never_crowd(view, low, high, expected):
+    view.set_log_scale(True)
+    axis = view.getPlotItem().getAxis("left")
+    font_height = QFontMetricsF(axis.style["tickFont"] or axis.font()).height()
+    ticks = labelled_ticks(axis, low, high, axis.size().height())
+    texts = {text for _, text in ticks}
+    assert expected <= texts, texts
+    gaps = np.diff([position for position, _ in ticks])
+    assert len(gaps) and gaps.min() >= font_height

@@ -267,3 +267,22 @@ def test_a_trainer_snapshot_draws_every_parameter(view):
     assert f"= {weights[3, 1]:.4f}" in view.describe(view.links[1][3 * 2 + 1])
     assert f"= {bias[1]:.4f}" in view.describe(view.biases[1][1])
     assert view.describe(view.neurons[0][2]).startswith("x₁·x₂")
+
+
+@pytest.mark.parametrize("width", [1, 3, 8, 16, 32])
+def test_bias_squares_never_overlap_a_neuron(view, width):
+    view.set_snapshot(make_snapshot(sizes=(2, width, width, 3)))
+    circles = [
+        neuron.mapRectToScene(neuron.shape().boundingRect())
+        for column in view.neurons
+        for neuron in column
+    ]
+    squares = [square.mapRectToScene(square.rect()) for layer in view.biases for square in layer]
+    assert len(squares) == 2 * width + 3
+    assert all(square.width() >= 3 for square in squares)
+    for square in squares:
+        assert not any(square.intersects(circle) for circle in circles), (width, square)
+    # and the diagram still fits in the view
+    shown = view.mapToScene(view.viewport().rect()).boundingRect()
+    for square in squares:
+        assert shown.contains(square)

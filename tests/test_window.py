@@ -9,9 +9,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QComboBox,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+)
 
-from nnviz.app.controls import SPEED_STEPS, speed_from_position
+from nnviz.app.controls import SPEED_STEPS, speed_from_position, speed_text
 from nnviz.app.main_window import MainWindow
 from nnviz.app.settings import load_config, open_settings
 from nnviz.app.worker import running_worker_threads
@@ -214,28 +222,49 @@ def test_every_control_changes_the_configuration_it_names(qtbot, window):
     panel.speedSlider.setValue(0)
     settle(qtbot, window)
     assert window.worker.speed == speed_from_position(0) == 1.0
-    assert panel.speedLabel.text() == "1 epochs/s"
+    assert panel.speedLabel.text() == "1 epoch/s"
     panel.speedSlider.setValue(SPEED_STEPS)
     settle(qtbot, window)
     assert window.worker.speed == 0 and panel.speedLabel.text() == "unlimited"
 
 
-def test_every_control_has_a_name_and_a_tooltip(window):
-    from PySide6.QtWidgets import QAbstractButton, QAbstractSlider, QAbstractSpinBox, QLineEdit
+def test_speed_reads_plainly_and_a_click_on_the_track_moves_one_notch(qtbot, window):
+    assert speed_text(0) == "unlimited"
+    assert speed_text(1) == "1 epoch/s"
+    assert speed_text(2.5) == "2.5 epochs/s"
+    assert speed_text(1190) == "1,190 epochs/s"
+    slider, label = window.panel.speedSlider, window.panel.speedLabel
+    assert slider.value() == SPEED_STEPS and label.text() == "unlimited"
+    slider.triggerAction(QAbstractSlider.SliderPageStepSub)  # what a click on the track does
+    assert label.text() == "10,000 epochs/s"
+    slider.triggerAction(QAbstractSlider.SliderPageStepSub)
+    assert label.text() == "5,000 epochs/s"
+    settle(qtbot, window)
+    assert window.worker.speed == 5000
+    speeds = [speed_from_position(p) for p in range(SPEED_STEPS)]
+    assert speeds[0] == 1 and speeds[-1] == 10_000
+    assert all(2 <= b / a <= 2.5 for a, b in zip(speeds, speeds[1:], strict=False))
 
-    kinds = (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox, QLineEdit)
-    compound = (QAbstractSpinBox, QComboBox)
 
-    def part_of_compound(widget):  # the line edits, views and scroll bars Qt builds inside
+def panel_widgets(panel, kinds) -> list:
+    """The panel's widgets of some kinds, without the line edits, views and scroll bars
+    Qt builds inside spin boxes and combo boxes."""
+
+    def part_of_compound(widget):
         parent = widget.parent()
-        while parent is not None and parent is not window.panel:
-            if isinstance(parent, compound):
+        while parent is not None and parent is not panel:
+            if isinstance(parent, (QAbstractSpinBox, QComboBox)):
                 return True
             parent = parent.parent()
         return False
 
-    controls = [w for kind in kinds for w in window.panel.findChildren(kind)]
-    controls = [w for w in controls if not part_of_compound(w)]
+    widgets = [w for kind in kinds for w in panel.findChildren(kind)]
+    return [w for w in widgets if not part_of_compound(w)]
+
+
+def test_every_control_has_a_name_and_a_tooltip(window):
+    kinds = (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox, QLineEdit)
+    controls = panel_widgets(window.panel, kinds)
     assert len(controls) >= 30
     for widget in controls:
         assert widget.objectName(), widget
@@ -286,6 +315,11 @@ def test_bad_learning_rate_text_is_refused_with_a_message(qtbot, window):
     settle(qtbot, window)
     assert window.trainer.config.lr == 0.03
     assert len(messages) == 4 and "Learning rate" in messages[0] and "0.03" in messages[0]
+    assert window.statusBar().currentMessage() == messages[-1]
+    type_learning_rate(qtbot, window, "0.05")  # a valid value: the refusal no longer applies
+    settle(qtbot, window)
+    assert window.trainer.config.lr == 0.05
+    assert window.statusBar().currentMessage() == ""
 
 
 def test_view_toggles_only_redraw(qtbot, window):
@@ -329,7 +363,88 @@ def test_divergence_shows_the_banner_and_a_lower_rate_continues(qtbot):
     win.close()
 
 
-def test_twenty_open_train_close_cycles(qtbot):
+def test_a_retry_that_diverges_at_once_says_so_and_reset_clears_it(qtbot):
+    config = Config(dataset="reg-plane", loss="mse", optimizer="sgd", lr=10.0, samples=100)
+    win = MainWindow(config, dialogs=False)
+    qtbot.addWidget(win)
+    qtbot.waitUntil(win.is_settled)
+    win.toggle_play()
+    settle(qtbot, win)
+    diverged_at = win.trainer.diverged
+    assert win.statusBar().currentMessage() == f"Training diverged at epoch {diverged_at}."
+    type_learning_rate(qtbot, win, "5")  # still far too high for these weights
+    settle(qtbot, win)
+    win.toggle_play()
+    settle(qtbot, win)
+    assert win.trainer.epoch == diverged_at - 1  # nothing was gained
+    banner = win.banner.text()
+    assert win.banner.isVisibleTo(win)
+    assert f"Still diverging at epoch {diverged_at} with learning rate 5:" in banner
+    assert "Press Reset" in banner
+    assert "Still diverging" in win.statusBar().currentMessage()
+    win.reset()
+    settle(qtbot, win)
+    assert win.trainer.epoch == 0
+    assert not win.banner.isVisibleTo(win)
+    assert win.statusBar().currentMessage() == ""
+    win.toggle_play()  # a fresh run that diverges is plain news again
+    settle(qtbot, win)
+    assert f"Training diverged at epoch {win.trainer.diverged}:" in win.banner.text()
+    win.panel.hiddenSpin.setValue(5)  # a rebuild clears the message too
+    settle(qtbot, win)
+    assert win.statusBar().currentMessage() == "" and not win.banner.isVisibleTo(win)
+    win.close()
+
+
+def test_loss_axis_follows_the_run_after_a_reset(qtbot, window):
+    window.run_epochs(200)
+    settle(qtbot, window)
+    (x0, x1), _ = window.loss_view.getPlotItem().vb.viewRange()
+    assert x0 <= 0 and 200 <= x1 < 220
+    window.reset()
+    settle(qtbot, window)
+    for _ in range(5):
+        window.step()
+        settle(qtbot, window)
+    view = window.loss_view
+    (x0, x1), (y0, y1) = view.getPlotItem().vb.viewRange()
+    assert -0.5 < x0 <= 1 and 5 <= x1 < 5.5
+    shown = np.concatenate([curve.getData()[1] for curve in (view.train_loss, view.test_loss)])
+    low, high = shown.min(), shown.max()
+    assert y0 <= low and high <= y1  # the loss axis follows the new, short curves
+    assert y1 - y0 < 1.5 * (high - low)
+
+
+def test_about_lists_the_keyboard_shortcuts(window):
+    text = window.about_text()
+    for key in ("Space", "S or →", "R", "Ctrl+S", "Ctrl+O", "F11", "F5"):
+        assert f"<b>{key}</b>" in text, key
+    assert "Presentation mode" in text and "Step one epoch" in text
+
+
+def test_presentation_mode_clips_nothing_in_the_control_panel(qtbot, window):
+    window.resize(1600, 1000)
+    window.set_presentation_mode(True)
+    kinds = (QAbstractButton, QLabel, QComboBox, QLineEdit, QAbstractSpinBox)
+    widgets = panel_widgets(window.panel, kinds)
+    assert len(widgets) > 40
+
+    def clipped():
+        return [
+            w.objectName() or w.text()
+            for w in widgets
+            if w.isVisibleTo(window.panel) and w.sizeHint().width() > w.width()
+        ]
+
+    qtbot.waitUntil(lambda: not clipped())
+    groups = window.panel.findChildren(QGroupBox)
+    assert len(groups) == 6
+    for group in groups:
+        title = group.fontMetrics().horizontalAdvance(group.title())
+        assert title < group.width(), group.title()
+    assert window.panel.resetButton.width() >= window.panel.resetButton.sizeHint().width()
+    window.close()  # closing in presentation mode must not fail either
+
     for k in range(20):
         win = MainWindow(Config(samples=60, seed=k), dialogs=False)
         qtbot.addWidget(win)

@@ -39,9 +39,9 @@ class Receiver(QObject):
     def on_error(self, text):
         self.errors.append(text)
 
-    @Slot(int)
-    def on_diverged(self, epoch):
-        self.divergences.append(epoch)
+    @Slot(int, bool)
+    def on_diverged(self, epoch, again):
+        self.divergences.append((epoch, again))
 
     def is_settled(self):
         return self.settled_seq == self.worker.posted
@@ -52,8 +52,8 @@ def start_worker(qtbot):
     """Starts workers (drawing or not) and stops them all at teardown, even after a failure."""
     workers = []
 
-    def start(consume=True):
-        worker = TrainingWorker(Trainer(Config(samples=100)))
+    def start(consume=True, config=None):
+        worker = TrainingWorker(Trainer(config or Config(samples=100)))
         receiver = Receiver(worker, consume)
         workers.append(worker)
         worker.start()
@@ -190,3 +190,20 @@ def test_live_snapshots_coarsen_while_they_overrun_their_budget():
     worker._snapshot_seconds = 0.006
     worker._adapt_live_resolution()
     assert worker._live_resolution() == 60
+
+
+def test_a_retry_that_diverges_at_once_is_reported_as_again(qtbot, start_worker):
+    config = Config(dataset="reg-plane", loss="mse", optimizer="sgd", lr=10.0, samples=100)
+    worker, receiver = start_worker(config=config)
+    worker.play()
+    qtbot.waitUntil(lambda: bool(receiver.divergences) and receiver.is_settled())
+    epoch = worker.trainer.diverged
+    assert receiver.divergences == [(epoch, False)]
+    worker.step()  # same weights, same rate: diverges again without gaining an epoch
+    qtbot.waitUntil(receiver.is_settled)
+    assert receiver.divergences == [(epoch, False), (epoch, True)]
+    assert worker.trainer.epoch == epoch - 1
+    worker.reset()
+    worker.play()  # the same run from the start diverges at the same epoch: news again
+    qtbot.waitUntil(lambda: len(receiver.divergences) == 3 and receiver.is_settled())
+    assert receiver.divergences[-1] == (epoch, False)

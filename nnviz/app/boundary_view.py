@@ -6,7 +6,12 @@ threshold, regression on -1..1, a focused neuron on its layer's levels
 (`palette.layer_levels`), and several classes as an RGB image whose hue is the
 likeliest class, paler where the network is less sure.  Scalar grids become
 lookup-table indices, so NaN gets its own marked colour.  Pixel centres sit on
-the grid points; the image item uses row-major axis order.
+the grid points; the image item uses row-major axis order.  The view spans the
+data's bounds exactly (no locked aspect), so the heatmap fills the plot; points
+and pixels are both in data coordinates and stay aligned.
+
+Training points are filled circles; test points are hollow squares, a ring in
+the class colour between two thin dark lines, which reads on either heatmap colour.
 """
 
 from __future__ import annotations
@@ -15,16 +20,18 @@ from functools import cache
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF
+from PySide6.QtCore import QEvent, QPointF, QRectF
+from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsView
 
 from . import palette
 from .network_view import neuron_name
 
 TRAIN_SIZE = 9
-TEST_SIZE = 8
+TEST_SIZE = 11
+TEST_HOLE = 0.44  # side of a test marker's hole, as a fraction of the marker
 EDGE = pg.mkPen(40, 40, 40, width=1.2)
-TEST_EDGE = pg.mkPen("w", width=1.3)
+TEST_EDGE = pg.mkPen(40, 40, 40, width=0.9)
 MARKER_GREY = (150, 150, 150)
 
 
@@ -51,7 +58,6 @@ class BoundaryView(pg.PlotWidget):
         plot.setMenuEnabled(False)
         plot.setMouseEnabled(x=False, y=False)
         plot.disableAutoRange()
-        plot.setAspectLocked(True)
         plot.setLabel("bottom", "x₁")
         plot.setLabel("left", "x₂")
         plot.setContentsMargins(4, 10, 4, 4)  # room for the colour bar's end labels
@@ -60,7 +66,7 @@ class BoundaryView(pg.PlotWidget):
         self.image_item.setZValue(-10)
         plot.addItem(self.image_item)
         self.train_points = pg.ScatterPlotItem(size=TRAIN_SIZE, pen=EDGE)
-        self.test_points = pg.ScatterPlotItem(size=TEST_SIZE, pen=TEST_EDGE, symbol="s")
+        self.test_points = pg.ScatterPlotItem(size=TEST_SIZE, pen=TEST_EDGE, symbol=hollow_square())
         for points in (self.train_points, self.test_points):
             # The points rarely change while the heatmap under them redraws ~30 times a
             # second: a device-pixel cache turns their Python paint into a blit.
@@ -105,7 +111,8 @@ class BoundaryView(pg.PlotWidget):
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.FontChange:
+        # close() drops the plot item, then reparents: the font change that follows finds none.
+        if event.type() == QEvent.Type.FontChange and self.plotItem is not None:
             self._apply_font()
 
     def _make_colorbar(self) -> pg.ColorBarItem:
@@ -134,30 +141,29 @@ class BoundaryView(pg.PlotWidget):
         self.train_points.setData(
             pos=np.asarray(dataset.x_train, float), brush=self._brushes(dataset.y_train)
         )
-        test_brushes = self._brushes(dataset.y_test, alpha=170)
-        self.test_points.setData(pos=np.asarray(dataset.x_test, float), brush=test_brushes)
+        self.test_points.setData(
+            pos=np.asarray(dataset.x_test, float), brush=self._brushes(dataset.y_test)
+        )
         self.test_points.setVisible(self._show_test)
         self.legend.clear()
         if dataset.problem != "regression":
             for label, colour in enumerate(palette.class_colors(int(dataset.n_classes))):
                 self._add_legend_entry(f"class {label}", brush=colour)
         self._add_legend_entry("train", brush=MARKER_GREY)
-        self._add_legend_entry("test", brush=MARKER_GREY, pen=TEST_EDGE, symbol="s")
+        self._add_legend_entry("test", MARKER_GREY, TEST_EDGE, hollow_square(), TEST_SIZE)
         self._fit_legend()
 
-    def _add_legend_entry(self, name: str, brush, pen=EDGE, symbol: str = "o") -> None:
-        sample = pg.ScatterPlotItem(size=TRAIN_SIZE, pen=pen, brush=brush, symbol=symbol)
+    def _add_legend_entry(self, name: str, brush, pen=EDGE, symbol="o", size=TRAIN_SIZE) -> None:
+        sample = pg.ScatterPlotItem(size=size, pen=pen, brush=brush, symbol=symbol)
         self.legend.addItem(sample, name)
 
-    def _brushes(self, targets, alpha: int = 255) -> list:
+    def _brushes(self, targets) -> list:
         """One brush per point: class colours, or the diverging scale for regression values."""
         targets = np.asarray(targets).ravel()
         if self._dataset.problem == "regression":
             shades = palette.value_indices(targets, -1.0, 1.0)
-            colours = [palette.value_brush(int(s)).color() for s in range(palette.NAN_INDEX + 1)]
-            table = [_with_alpha(c, alpha) for c in colours]
-            return [table[s] for s in shades]
-        table = [_with_alpha(c, alpha) for c in palette.class_colors(int(self._dataset.n_classes))]
+            return [palette.value_brush(int(s)) for s in shades]
+        table = [pg.mkBrush(c) for c in palette.class_colors(int(self._dataset.n_classes))]
         return [table[int(label)] for label in targets]
 
     def set_snapshot(self, snap) -> None:
@@ -269,7 +275,10 @@ def _confidence_map() -> pg.ColorMap:
     return pg.ColorMap([0.0, 1.0], [(255, 255, 255), tuple(int(c) for c in grey)])
 
 
-def _with_alpha(colour, alpha: int):
-    colour = pg.mkColor(colour)
-    colour.setAlpha(alpha)
-    return pg.mkBrush(colour)
+@cache
+def hollow_square() -> QPainterPath:
+    """A unit square with a square hole (odd-even fill keeps the middle empty), centred on 0."""
+    path = QPainterPath()
+    path.addRect(QRectF(-0.5, -0.5, 1.0, 1.0))
+    path.addRect(QRectF(-TEST_HOLE / 2, -TEST_HOLE / 2, TEST_HOLE, TEST_HOLE))
+    return path

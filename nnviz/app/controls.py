@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import os
 
-from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -46,8 +46,9 @@ from nnviz.core.config import (
 from nnviz.core.datasets import DATASET_INFO, NATURAL_SAMPLES
 
 LR_MIN, LR_MAX = 1e-5, 10.0
-SPEED_STEPS = 40  # positions 0..SPEED_STEPS-1: 1..SPEED_MAX epochs/s (log); SPEED_STEPS: unlimited
-SPEED_MAX = 10_000.0
+# Speed-slider notches, epochs per second on a 1-2-5 log scale; one more notch is unlimited.
+SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000)
+SPEED_STEPS = len(SPEEDS)  # the slider position meaning unlimited
 DEFAULT_WIDTH = 4  # neurons of a newly added hidden layer, as in Playground
 
 ACTIVATION_LABELS = {
@@ -73,16 +74,19 @@ INIT_LABELS = {
 
 
 def speed_from_position(position: int) -> float:
-    """Epochs per second of a speed-slider position (log scale); 0 means unlimited."""
+    """Epochs per second of a speed-slider position; 0 means unlimited."""
     if position >= SPEED_STEPS:
         return 0.0
-    return 10 ** (math.log10(SPEED_MAX) * position / (SPEED_STEPS - 1))
+    return float(SPEEDS[max(position, 0)])
 
 
 def speed_text(epochs_per_second: float) -> str:
+    """'unlimited' for 0, else e.g. '1 epoch/s', '2.5 epochs/s', '1,190 epochs/s'."""
     if epochs_per_second == 0:
         return "unlimited"
-    return f"{epochs_per_second:.3g} epochs/s"
+    speed = epochs_per_second
+    number = f"{speed:,.0f}" if speed >= 10 else f"{speed:.2g}"
+    return f"{number} {'epoch' if number == '1' else 'epochs'}/s"
 
 
 class ControlPanel(QWidget):
@@ -91,6 +95,7 @@ class ControlPanel(QWidget):
     changed = Signal(dict)  # Config field -> new value
     speedChanged = Signal(float)  # epochs per second, 0 = unlimited
     messageShown = Signal(str)  # an input was refused; says why
+    messageWithdrawn = Signal(str)  # that refusal no longer applies (a valid value came)
 
     def __init__(self, dataset_icons: dict[str, QIcon] | None = None, parent=None):
         super().__init__(parent)
@@ -98,6 +103,7 @@ class ControlPanel(QWidget):
         self._config = Config()
         self._problem = self._config.problem
         self._syncing = False
+        self._lr_refusal: str | None = None  # the last learning-rate refusal shown
         icons = dataset_icons or {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -126,14 +132,15 @@ class ControlPanel(QWidget):
         self.speedSlider = QSlider(Qt.Horizontal)
         self.speedSlider.setObjectName("speedSlider")
         self.speedSlider.setRange(0, SPEED_STEPS)
+        self.speedSlider.setPageStep(1)  # a click on the track moves one notch
+        self.speedSlider.setTickPosition(QSlider.TicksBelow)
+        self.speedSlider.setTickInterval(1)
         self.speedSlider.setValue(SPEED_STEPS)
         self.speedSlider.setToolTip("Training speed, 1 epoch/s up to unlimited (log scale)")
         self.speedLabel = QLabel(speed_text(0))
         self.speedLabel.setObjectName("speedLabel")
         self.speedLabel.setToolTip("Current training speed")
-        self.speedLabel.setMinimumWidth(
-            self.speedLabel.fontMetrics().horizontalAdvance("8888 epochs/s")
-        )
+        self._size_speed_label()
         self.speedSlider.valueChanged.connect(self._on_speed)
         buttons = QHBoxLayout()
         for button in (self.playButton, self.stepButton, self.resetButton):
@@ -377,13 +384,27 @@ class ControlPanel(QWidget):
             value = math.nan
         if not LR_MIN <= value <= LR_MAX:  # NaN fails too
             self.learningRateEdit.setText(f"{self._config.lr:g}")
-            self.messageShown.emit(
+            self._lr_refusal = (
                 f"Learning rate: {text!r} is not a number from {LR_MIN:g} to {LR_MAX:g}; "
                 f"keeping {self._config.lr:g}"
             )
+            self.messageShown.emit(self._lr_refusal)
             return
+        if self._lr_refusal is not None:
+            self.messageWithdrawn.emit(self._lr_refusal)
+            self._lr_refusal = None
         if value != self._config.lr:
             self._emit(lr=value)
+
+    def _size_speed_label(self) -> None:
+        # As wide as the widest speed, so the slider does not jump while it moves.
+        width = self.fontMetrics().horizontalAdvance
+        self.speedLabel.setMinimumWidth(max(width(speed_text(v)) for v in (*SPEEDS, 0)))
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._size_speed_label()
 
     def _on_speed(self, position: int) -> None:
         speed = speed_from_position(position)

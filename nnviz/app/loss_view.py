@@ -4,19 +4,72 @@
 and accuracy, or R² for regression, on a fixed 0..1 right axis in a linked
 ViewBox.  It draws the already-downsampled `History` it is given and keeps no
 copy of its own; non-finite values (a diverged run) are masked so the finite
-points still draw.
+points still draw.  The epoch axis always spans 0..the last epoch drawn and the
+loss axis follows the data, so a reset or a new run never inherits old ranges.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QFontMetricsF
 
 from . import palette
 
 TRAIN_COLOUR = (0, 114, 178)  # Okabe-Ito blue
 TEST_COLOUR = (213, 94, 0)  # Okabe-Ito vermillion
+EPOCH_PADDING = 0.02  # fraction of the epoch range left blank at each end
+LABEL_ROOM = 1.6  # log axis: labels need this many text heights between them
+# Leading digits labelled on a log axis, densest first; the decades are always labelled.
+LOG_LABEL_DIGITS = ((1, 2, 3, 4, 5, 6, 7, 8, 9), (1, 2, 3, 5), (1, 2, 5), (1, 3), (1,))
+
+
+class LossAxis(pg.AxisItem):
+    """The loss axis.  In log mode pyqtgraph labels every tick 1..9 of each decade, so
+    0.7, 0.8, 0.9 overlap; this one labels the densest of `LOG_LABEL_DIGITS` that leaves
+    room between the labels (the decades, at least)."""
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):
+        levels = super().logTickValues(minVal, maxVal, size, stdTicks)
+        # pyqtgraph's minor level (spacing None) repeats the decades of the levels above it.
+        if len(levels) > 1 and levels[-1][0] is None:
+            above = np.concatenate([np.asarray(values, float) for _, values in levels[:-1]])
+            minor = [v for v in levels[-1][1] if not np.isclose(above, v, atol=1e-9).any()]
+            levels[-1] = (None, minor)
+        return levels
+
+    def logTickStrings(self, values, scale, spacing):
+        strings = super().logTickStrings(values, scale, spacing)
+        if spacing is not None:  # whole decades, spaced by pyqtgraph for the axis length
+            return strings
+        digits = self._label_digits(values)
+        return [
+            text if _leading_digit(value) in digits else ""
+            for value, text in zip(values, strings, strict=True)
+        ]
+
+    def _label_digits(self, values) -> tuple:
+        """The densest digit set whose labels, with the decades, stay apart on screen."""
+        low, high = sorted(self.range)
+        font = self.style["tickFont"] or self.font()
+        room = LABEL_ROOM * QFontMetricsF(font).height()  # pixels
+        pixels_per_decade = self.size().height() / max(high - low, 1e-12)
+        decades = {float(d) for d in range(math.ceil(low), math.floor(high) + 1)}
+        for digits in LOG_LABEL_DIGITS:
+            chosen = {round(float(v), 9) for v in values if _leading_digit(v) in digits}
+            labelled = sorted(decades | chosen)
+            if len(labelled) < 2 or np.diff(labelled).min() * pixels_per_decade >= room:
+                return digits
+        return LOG_LABEL_DIGITS[-1]
+
+
+def _leading_digit(log_value: float) -> int:
+    """The leading digit of 10**log_value for a tick value (1 for a decade)."""
+    log_value = round(float(log_value), 9)
+    return round(10 ** (log_value - math.floor(log_value)))
 
 
 class LossView(pg.PlotWidget):
@@ -26,7 +79,7 @@ class LossView(pg.PlotWidget):
     _legend_fitted_to = -1
 
     def __init__(self, parent=None):
-        super().__init__(parent, background="w")
+        super().__init__(parent, background="w", axisItems={"left": LossAxis("left")})
         self.setObjectName("lossPlot")
         # PlotWidget copies PlotItem.clear onto the instance; our clear() must win.
         del self.clear
@@ -39,6 +92,8 @@ class LossView(pg.PlotWidget):
         plot.showAxis("right")
         self._scores = pg.ViewBox(enableMenu=False)
         self._scores.setMouseEnabled(x=False, y=False)
+        # Its x follows the loss view; auto-ranging on its own it would pull the link back.
+        self._scores.disableAutoRange()
         plot.scene().addItem(self._scores)
         plot.getAxis("right").linkToView(self._scores)
         self._scores.setXLink(plot.vb)
@@ -82,7 +137,8 @@ class LossView(pg.PlotWidget):
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.FontChange:
+        # close() drops the plot item, then reparents: the font change that follows finds none.
+        if event.type() == QEvent.Type.FontChange and self.plotItem is not None:
             self._apply_font()
 
     # ------------------------------------------------------------------ public
@@ -93,6 +149,7 @@ class LossView(pg.PlotWidget):
         series = (history.train_loss, history.test_loss, history.train_score, history.test_score)
         for curve, values in zip(self._curves(), series, strict=True):
             curve.setData(epochs, _finite_or_nan(values), connect="finite")
+        self._follow_data(float(epochs[-1]) if len(epochs) else 0.0)
 
     def set_log_scale(self, on: bool) -> None:
         plot = self.getPlotItem()
@@ -104,6 +161,7 @@ class LossView(pg.PlotWidget):
         """Empty every curve (a reset run has no history)."""
         for curve in self._curves():
             curve.clear()
+        self._follow_data(0.0)
 
     def point_count(self) -> int:
         """Epochs currently drawn on the loss curve."""
@@ -125,6 +183,12 @@ class LossView(pg.PlotWidget):
         for curve, name in zip(self._curves(), names, strict=True):
             self.legend.addItem(curve, name)
         self._fit_legend()
+
+    def _follow_data(self, last_epoch: float) -> None:
+        """Epochs 0..last_epoch across the width; the loss axis auto-ranges on the data."""
+        plot = self.getPlotItem()
+        plot.setXRange(0.0, max(last_epoch, 1.0), padding=EPOCH_PADDING)
+        plot.enableAutoRange(y=True)
 
     def _match_geometry(self) -> None:
         self._scores.setGeometry(self.getPlotItem().vb.sceneBoundingRect())

@@ -40,11 +40,12 @@ from .controls import ControlPanel
 from .dataset_preview import preview_icon
 from .loss_view import LossView
 from .network_view import NetworkView
+from .status_line import StatusLine, status_text
 from .worker import TrainingWorker
 
 DEFAULT_SIZE = (1600, 1000)
 PRESENTATION_SCALE = 1.5
-STATUS_FONT_SCALE = 1.25  # the status line reads from the back of a room
+STATUS_FONT_SCALE = 1.25  # the status line reads from the back of a room (if it fits)
 MESSAGE_MS = 10_000
 # While training, the costlier views redraw less often than the heatmap (seconds between).
 NETWORK_VIEW_SECONDS = 1 / 10
@@ -55,29 +56,11 @@ DIVERGED_TEXT = (
     "Training diverged at epoch {epoch}: the loss became infinite/NaN. Lower the learning rate "
     "and press Play to continue from the last finite weights, or Reset."
 )
-
-
-def status_text(snap) -> str:
-    """One line for the status label: epoch, losses and accuracy (or R²)."""
-    parts = [f"Epoch {snap.epoch:,}"]
-    metrics = snap.metrics
-    for key, label, percent in (
-        ("train_loss", "train loss", False),
-        ("test_loss", "test loss", False),
-        ("train_accuracy", "train accuracy", True),
-        ("test_accuracy", "test accuracy", True),
-        ("train_r2", "train R²", False),
-        ("test_r2", "test R²", False),
-    ):
-        if key in metrics:
-            parts.append(f"{label} {_format_metric(metrics[key], percent)}")
-    return "   ·   ".join(parts)
-
-
-def _format_metric(value: float, percent: bool) -> str:
-    if not math.isfinite(value):
-        return str(value)
-    return f"{100 * value:.1f} %" if percent else f"{value:.4g}"
+STILL_DIVERGING_TEXT = (
+    "Still diverging at epoch {epoch} with learning rate {lr:g}: the weights have grown too "
+    "large to recover. Press Reset to start again from the same initial weights."
+)
+KEY_NAMES = {"Right": "→"}  # shown in About instead of Qt's key names
 
 
 @cache
@@ -88,6 +71,12 @@ def dataset_icons() -> dict[str, QIcon]:
         for name in DATASETS
         if name != "file"
     }
+
+
+def _key_names(action: QAction) -> str:
+    """'S or →' for an action's shortcuts, in the platform's own spelling."""
+    names = (key.toString(QKeySequence.NativeText) for key in action.shortcuts())
+    return " or ".join(KEY_NAMES.get(name, name) for name in names)
 
 
 class Throttle:
@@ -145,6 +134,9 @@ class MainWindow(QMainWindow):
         self._throttles: list[Throttle] = []
         self._awaiting_paint = False
         self._views_released = False
+        self._shortcut_actions: list[QAction] = []  # listed in Help ▸ About
+        self._divergence_message = ""  # the status-bar text about the current divergence
+        self._still_diverging: tuple | None = None  # (epoch, lr) of a retry that gained nothing
         self._paint_timeout = QTimer(self)
         self._paint_timeout.setSingleShot(True)
         self._paint_timeout.timeout.connect(self._frame_done)
@@ -158,11 +150,9 @@ class MainWindow(QMainWindow):
         self.network_view = NetworkView()
         self.boundary_view = BoundaryView()
         self.loss_view = LossView()
-        self.status_label = QLabel("Epoch 0")
+        self.status_label = StatusLine("Epoch 0")
         self.status_label.setObjectName("statusLabel")
         self.status_label.setToolTip("Epoch, train and test loss, accuracy or R²")
-        # Long text (a diverging loss) is cut off rather than widening the window.
-        self.status_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.banner = QLabel()
         self.banner.setObjectName("divergenceBanner")
         self.banner.setWordWrap(True)
@@ -207,7 +197,7 @@ class MainWindow(QMainWindow):
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(self.panel.sizeHint().width() + 24)
+        self._control_scroll = scroll
 
         plots = QSplitter(Qt.Vertical)
         plots.addWidget(self.boundary_view)
@@ -240,6 +230,8 @@ class MainWindow(QMainWindow):
         action.setToolTip(tip or text)
         action.triggered.connect(slot)
         menu.addAction(action)
+        if shortcuts:
+            self._shortcut_actions.append(action)
         return action
 
     def _build_menus(self) -> None:
@@ -273,6 +265,7 @@ class MainWindow(QMainWindow):
         panel.changed.connect(self._configure)
         panel.speedChanged.connect(lambda speed: worker.set_speed(speed))
         panel.messageShown.connect(self.show_message)
+        panel.messageWithdrawn.connect(self._withdraw_message)
         panel.playButton.clicked.connect(self.toggle_play)
         panel.stepButton.clicked.connect(self.step)
         panel.resetButton.clicked.connect(self.reset)
@@ -388,8 +381,14 @@ class MainWindow(QMainWindow):
         font = QFont(self._base_font)
         font.setPointSizeF(self._base_font.pointSizeF() * scale)
         self.setFont(font)
-        font.setPointSizeF(self._base_font.pointSizeF() * scale * STATUS_FONT_SCALE)
-        self.status_label.setFont(font)
+        self.status_label.set_point_size(font.pointSizeF() * STATUS_FONT_SCALE, font.pointSizeF())
+        # The panel never scrolls sideways: its column grows with the font instead.
+        scroll = self._control_scroll
+        scroll.setMinimumWidth(
+            self.panel.sizeHint().width()
+            + scroll.verticalScrollBar().sizeHint().width()
+            + 2 * scroll.frameWidth()
+        )
 
     # ------------------------------------------------------------------ worker -> views
     @Slot(object)
@@ -400,7 +399,11 @@ class MainWindow(QMainWindow):
         self.boundary_view.set_snapshot(snap)
         self.status_label.setText(status_text(snap))
         if snap.diverged is not None:
-            self.banner.setText(DIVERGED_TEXT.format(epoch=snap.diverged))
+            self.banner.setText(self._banner_text(snap.diverged))
+        elif self._divergence_message:  # reset, rebuilt or recovered: the news is old
+            self._withdraw_message(self._divergence_message)
+            self._divergence_message = ""
+            self._still_diverging = None
         self.banner.setVisible(snap.diverged is not None)
         self.shown_snapshot = snap
         for throttle in self._throttles:
@@ -413,6 +416,11 @@ class MainWindow(QMainWindow):
         else:
             self._frame_done()
         self.frameDrawn.emit(snap.epoch)
+
+    def _banner_text(self, epoch: int) -> str:
+        if self._still_diverging is not None and self._still_diverging[0] == epoch:
+            return STILL_DIVERGING_TEXT.format(epoch=epoch, lr=self._still_diverging[1])
+        return DIVERGED_TEXT.format(epoch=epoch)
 
     def _draw_loss_view(self, snap) -> None:
         self.loss_view.set_history(snap.history, snap.problem)
@@ -447,9 +455,23 @@ class MainWindow(QMainWindow):
         self._running = running
         self.panel.set_running(running)
 
-    @Slot(int)
-    def _on_diverged(self, epoch: int) -> None:
-        self.statusBar().showMessage(f"Training diverged at epoch {epoch}.", MESSAGE_MS)
+    @Slot(int, bool)
+    def _on_diverged(self, epoch: int, again: bool) -> None:
+        """``again``: the run diverged at once, where it had diverged before."""
+        if again:
+            self._still_diverging = (epoch, self._config.lr)
+            text = f"Still diverging at epoch {epoch}: no epoch could be trained."
+        else:
+            self._still_diverging = None
+            text = f"Training diverged at epoch {epoch}."
+        self._divergence_message = text
+        self.statusBar().showMessage(text, MESSAGE_MS)
+
+    @Slot(str)
+    def _withdraw_message(self, text: str) -> None:
+        """Clear the status bar if it still shows ``text`` (it no longer applies)."""
+        if text and self.statusBar().currentMessage() == text:
+            self.statusBar().clearMessage()
 
     @Slot(object, str)
     def _on_config_changed(self, config: Config, problem: str) -> None:
@@ -499,14 +521,24 @@ class MainWindow(QMainWindow):
         if path:
             self.export_screenshot(path if path.lower().endswith(".png") else path + ".png")
 
-    def _show_about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About nnviz",
+    def about_text(self) -> str:
+        """Help ▸ About: what nnviz is and every keyboard shortcut (read from the menus)."""
+        keys = [(_key_names(action), action) for action in self._shortcut_actions]
+        rows = "".join(
+            f"<tr><td><b>{names}</b>&nbsp;&nbsp;</td>"
+            f"<td>{action.text().replace('&', '').rstrip('…')}</td></tr>"
+            for names, action in keys
+            if names  # a standard key this platform leaves unbound
+        )
+        return (
             f"<b>nnviz {__version__}</b><p>Watch a small neural network learn: the network "
             "diagram, the decision boundary and the loss curves update live while a "
-            "background thread trains it with NumPy.</p>",
+            "background thread trains it with NumPy.</p>"
+            f"<p><b>Keyboard shortcuts</b></p><table>{rows}</table>"
         )
+
+    def _show_about(self) -> None:
+        QMessageBox.about(self, "About nnviz", self.about_text())
 
     # ------------------------------------------------------------------ shutdown
     def closeEvent(self, event: QCloseEvent) -> None:

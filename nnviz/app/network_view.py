@@ -38,6 +38,7 @@ MAX_PITCH = 70.0  # neuron spacing cap for narrow layers
 MAX_SCALE = 2.0  # never blow a tiny network up beyond this zoom
 LABEL_GAP = 6  # pixels between a neuron and its label
 HIT_SLOP = 3  # pixels of tolerance when pointing at a thin link
+BIAS_GAP = 0.12  # space between a bias square and its neuron, as a fraction of the radius
 ROLE = 0  # QGraphicsItem.data key holding (kind, layer, i, j)
 OUTLINE = QPen(QColor(90, 90, 90), 1.2)
 FOCUS_PEN = QPen(QColor(20, 20, 20), 3.0)
@@ -283,15 +284,15 @@ class NetworkView(QGraphicsView):
             [self._build_bias(c, radius, side, layer - 1, j) for j, c in enumerate(centres[layer])]
             for layer in range(1, len(sizes))
         ]
+        reach = radius + BIAS_GAP * radius + side  # how far left of a centre a bias reaches
         self._pen_keys = [np.full(len(items), -1) for items in self._links]
         self._brush_keys = [np.full(len(items), -1) for items in self._biases]
         self._tile_shapes = [()] * len(sizes)
         self._layer_pixels = [None] * len(sizes)
         self._build_labels(snap, centres, radius)
-        half = (max(sizes) - 1) / 2 * pitch + radius + side
-        self._content = QRectF(
-            -radius - side, -half, (len(sizes) - 1) * COLUMN_GAP + 2 * radius + side, 2 * half
-        )
+        half = (max(sizes) - 1) / 2 * pitch + radius
+        width = (len(sizes) - 1) * COLUMN_GAP + radius + reach
+        self._content = QRectF(-reach, -half, width, 2 * half)
         self._highlight = self.scene().addLine(0, 0, 0, 0, HIGHLIGHT_PEN)
         self._highlight.setZValue(1)
         self._highlight.hide()
@@ -318,8 +319,10 @@ class NetworkView(QGraphicsView):
         ]
 
     def _build_bias(self, centre: QPointF, radius, side, layer, j) -> QGraphicsRectItem:
-        # Lower left of the neuron, clear of the links that enter its left edge.
-        rect = QRectF(centre.x() - 0.8 * radius - side, centre.y() + 0.55 * radius, side, side)
+        # Left of the neuron's square and level with its bottom: never over a neuron of
+        # any column (whatever the width), below the links entering its left edge.
+        left = centre.x() - radius - BIAS_GAP * radius - side
+        rect = QRectF(left, centre.y() + radius - side, side, side)
         item = QGraphicsRectItem(rect)
         item.setPen(OUTLINE)
         return self._add_tagged(item, ("b", layer, 0, j), 3)

@@ -79,7 +79,9 @@ class TrainingWorker(QObject):
     snapshotReady = Signal(object)  # Snapshot to draw
     settled = Signal(int)  # idle after the final snapshot; commands handled so far
     runningChanged = Signal(bool)
-    diverged = Signal(int)  # epoch at which the loss became infinite/NaN
+    # (epoch at which the loss became infinite/NaN, True when that is where the last
+    # divergence was: the retry gained no epoch)
+    diverged = Signal(int, bool)
     error = Signal(str)
     configChanged = Signal(object, str)  # (Config, problem) after any settings change
     dataChanged = Signal(object)  # the Dataset after a rebuild, regeneration or load
@@ -371,12 +373,12 @@ class TrainingWorker(QObject):
 
     def _train(self, epochs: int) -> int:
         """Train up to ``epochs`` epochs; pause on divergence.  Returns epochs trained."""
-        before = self.trainer.epoch
+        before, diverged_before = self.trainer.epoch, self.trainer.diverged
         self.trainer.step(epochs)
         self._dirty = True
         if self.trainer.diverged is not None:
             self._set_running(False)
-            self.diverged.emit(int(self.trainer.diverged))
+            self.diverged.emit(int(self.trainer.diverged), self.trainer.diverged == diverged_before)
         return self.trainer.epoch - before
 
     def _idle_ms(self) -> int:
