@@ -128,7 +128,7 @@ class Engine:
         self._shuffle_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
 
         self._eval_forward = self._eval.forward_ops(self._eval.x, self._y_all, self._blocks, True)
-        self._metric_ops = [*self._eval_forward, self._eval.sums_op(self._readout)]
+        self._metric_ops = [*self._eval_forward, *self._eval.sums_ops(self._readout)]
         self._settings: Settings | None = None
         self._epoch_ops: list = []
         self._state_used = self._state[:p]
@@ -167,6 +167,8 @@ class Engine:
             head.loss_factor(n_test) if n_test else no_test,
         )
         self._set_sizes = (n_train, n_test or no_test)
+        # Right answers in a set = its score offset + the weighted score sum.
+        self._score_offsets = tuple(float(head.score_terms(rows)[1].sum()) for rows in targets)
         if head.score == "r2":
             self._total_squares = tuple(
                 float(np.sum((rows[0] - rows[0].mean()) ** 2)) if rows.size else no_test
@@ -175,7 +177,7 @@ class Engine:
 
         # Train and test stacked: the forward pass up to per-sample metric rows, then
         # (when only evaluating) their per-set sums.
-        self._eval = _Pass(net, n_train + n_test, n_train, data=x_all, metrics=True)
+        self._eval = _Pass(net, n_train + n_test, n_train, data=x_all, targets=self._y_all)
         # The readout: [step (p) | next weights of raw-input layers | check | per-set
         # metric sums (rows x {train, test})]; see `_Pass.gradient_ops`.
         p, n_next = net.n_params, net.raw_weight_size()
@@ -361,7 +363,13 @@ class Engine:
         f_train, f_test = self._loss_factors
         if len(tail) == 5:
             n_train, n_test = self._set_sizes
-            return tail[1] * f_train, tail[2] * f_test, tail[3] / n_train, tail[4] / n_test
+            right_train, right_test = self._score_offsets
+            return (
+                tail[1] * f_train,
+                tail[2] * f_test,
+                (right_train + tail[3]) / n_train,
+                (right_test + tail[4]) / n_test,
+            )
         total_train, total_test = self._total_squares
         return (
             tail[1] * f_train,
@@ -451,7 +459,7 @@ class Engine:
         n = len(X)
         if n == 0 or rows.shape[1] != n:
             raise ValueError(f"y: {rows.shape[1]} labels for {n} samples (need >= 1)")
-        work = _Pass(net, n, n, data=net.input_rows(X), metrics=True)
+        work = _Pass(net, n, n, data=net.input_rows(X), targets=rows)
         settings = self._settings or Settings()
         l1, l2, mask = settings.l1, settings.l2, self._weight_mask
         p = self.flat.size
@@ -463,7 +471,7 @@ class Engine:
             ops += work.gradient_ops(work.x, net.gradient_maps(n), readout)
             ops += penalty_ops(grad, self.flat, mask, l1, l2, np.zeros(p))
         else:
-            ops.append(work.sums_op(readout))
+            ops += work.sums_ops(readout)
         factor = net.head.loss_factor(n)
 
         def objective() -> float:
@@ -568,13 +576,14 @@ class _Pass:
     delta with that layer's input is the layer's gradient; metric rows against
     indicator rows are the per-set sums."""
 
-    def __init__(self, net, n, n_train, dtype=np.float64, data=None, metrics=False, backward=True):
+    def __init__(self, net, n, n_train, dtype=np.float64, data=None, targets=None, backward=True):
         self.net, self.n, self.n_train = net, n, n_train
         self.span = n if n <= _ALL_COLUMNS_LIMIT else n_train  # columns deltas cover
         widths, k = list(net.sizes[1:-1]), net.sizes[-1]
+        metrics, rows = targets is not None, net.head.metric_rows
 
         right = [data.shape[0]] if data is not None else []
-        right += [w + 1 for w in widths] + ([2] if metrics else [])
+        right += [w + 1 for w in widths] + ([2 * rows] if metrics else [])
         self.right, views = _stacked(right, n, dtype)
         self.x = views.pop(0) if data is not None else None
         if self.x is not None:
@@ -590,14 +599,18 @@ class _Pass:
             for layer, (n_in, n_out) in enumerate(net.layer_shapes(), start=1)
             if net.raw_input(layer)
         }
+        # indicator rows 2r, 2r + 1: the weights of metric row r on train / test
+        # columns (the loss row's are 1, the score row's see losses.py).
         self.indicator = views.pop(0) if metrics else None
         if metrics:
-            self.indicator[0, :n_train] = 1.0
-            self.indicator[1, n_train:] = 1.0
+            weights = [np.ones(n), net.head.score_terms(targets)[0]][:rows]
+            for r, weight in enumerate(weights):
+                self.indicator[2 * r, :n_train] = weight[:n_train]
+                self.indicator[2 * r + 1, n_train:] = weight[n_train:]
 
         # d[l]: layer l's delta; left stacks them output first, then metric rows.
         deltas = [k, *widths[::-1]] if backward else [k]
-        metric_rows = [net.head.metric_rows] if metrics else []
+        metric_rows = [rows] if metrics else []
         self.left, views = _stacked(deltas + metric_rows, n, dtype)
         self.d = [None] * (net.n_layers + 1)
         for layer in range(net.n_layers, 0, -1) if backward else [net.n_layers]:
@@ -639,10 +652,16 @@ class _Pass:
         ops = self.layer_ops(x, blocks, raw_weights) + head.core_ops(self.z, y, b)
         return ops + head.metric_ops(self.z, y, b) if metrics else ops
 
-    def sums_op(self, readout):
-        """The per-set metric sums into readout[-2 * metric rows:]."""
+    def sums_ops(self, readout) -> list:
+        """The per-set (weighted) metric sums into readout[-2 * metric rows:]: the
+        diagonal blocks of ``m @ indicator.T``."""
         rows = self.head.m.shape[0]
-        return _product(self.head.m, self.indicator.T, readout[-2 * rows :].reshape(rows, 2))
+        sums = np.zeros((rows, 2 * rows))
+        diagonal = [r * 2 * rows + 2 * r + s for r in range(rows) for s in range(2)]
+        return [
+            _product(self.head.m, self.indicator.T, sums),
+            partial(np.take, sums.reshape(-1), diagonal, out=readout[-2 * rows :]),
+        ]
 
     def backward_ops(self, y, blocks) -> list:
         """The output delta on the training columns, propagated down to layer 1.
@@ -709,7 +728,7 @@ class _Pass:
                 ops.append(_product(self.d[layer][:, :span], inputs[:, :span].T, block))
                 net.blocks(scale)[layer - 1][...] = np.diag(factors)
         ops.append(partial(np.multiply, grad, scale, readout[:p]))
-        return ops + [self.sums_op(readout)] if self.indicator is not None else ops
+        return ops + self.sums_ops(readout) if self.indicator is not None else ops
 
     def _selection(self, maps, width: int, external: bool, n_params: int, ahead: bool):
         """The matrix taking [flattened product | n_params parameters] to the readout:
@@ -752,6 +771,7 @@ class _Pass:
             for row in range(self.head.m.shape[0]):
                 for column in range(2):
                     source = (metric_row + row) * n_right + indicator_row + column
+                    source += 2 * row
                     selection[source, check + 1 + 2 * row + column] = 1.0
                     if row == 0:
                         selection[source, check] = 1.0  # the loss sums

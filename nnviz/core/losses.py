@@ -6,8 +6,9 @@ operations, like the activations do:
 
 * ``core_ops``   what both the metrics and the delta need;
 * ``metric_ops`` fill ``b.m``: row 0 the per-sample loss (times ``loss_factor(n)``
-  summed over a set gives that set's loss), row 1 (classification) 1.0 where the
-  sample is classified correctly;
+  summed over a set gives that set's loss), row 1 (classification) a per-sample
+  score s such that offset + weight * s is 1 where the sample is classified
+  correctly, else 0 (``score_terms`` gives weight and offset per sample);
 * ``delta_ops``  fill ``b.d`` with dLoss/dz up to the constant ``delta_factor(n)``
   for a batch of n samples.  The engine runs them on the training columns only
   and relies on them being the only writer of ``b.d``: its other columns stay 0.
@@ -29,9 +30,6 @@ from types import SimpleNamespace
 import numpy as np
 
 from .activations import const
-
-# Smallest positive float: "x < TINY" means "x <= 0" for float64 x.
-TINY = np.nextafter(0.0, 1.0)
 
 
 class Head:
@@ -67,6 +65,12 @@ class Head:
     def core_ops(self, z, y, b) -> list:
         return []
 
+    def score_terms(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(weight, offset) per sample of the target ``rows``: score row 1 holds the
+        correctness itself."""
+        n = rows.shape[1]
+        return np.ones(n), np.zeros(n)
+
     def check_labels(self, y: np.ndarray) -> np.ndarray:
         y = np.asarray(y)
         if y.ndim != 1:
@@ -88,17 +92,31 @@ class Head:
 
 
 class SigmoidHead(Head):
-    """One sigmoid output for two classes; targets are stored as S = 2y - 1 (+-1)."""
+    """One sigmoid output for two classes; targets are stored as S = 2y - 1 (+-1).
+
+    Both losses keep T = tanh(z/2) = 2a - 1 in ``b.t``.  The score row is the
+    prediction P = [a > 0.5] = [T > 0] = ceil(max(T, 0)), two cheap float
+    operations where a comparison would cost a slow cast to float: exact for every
+    T in [-1, 1] (an output of exactly 0.5 is class 0) and 0 for NaN.  A sample is
+    right when P = y, i.e. (1 - S)/2 + S * P is 1."""
 
     output = "sigmoid"
     input_scale = 0.5
     classes = 2
 
     def targets(self, y) -> np.ndarray:
-        sign = 2.0 * self.check_labels(y) - 1.0
-        # Row 1: per-sample threshold that makes "key < threshold" mean "correct":
-        # strict for class 1 (output > 0.5), inclusive for class 0 (output <= 0.5).
-        return np.stack([sign, np.where(sign > 0, self._strict, self._inclusive)])
+        return (2.0 * self.check_labels(y) - 1.0)[None, :]
+
+    def score_terms(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        sign = rows[0]
+        return sign, (1.0 - sign) / 2.0
+
+    def core_ops(self, z, y, b) -> list:
+        return [partial(np.tanh, z, b.t)]
+
+    def _prediction_ops(self, b) -> list:
+        score = b.m[1:2]
+        return [partial(np.fmax, b.t, const(0.0, b.t), score), partial(np.ceil, score, score)]
 
     def output_ops(self, z, out, b) -> list:
         return [
@@ -109,12 +127,11 @@ class SigmoidHead(Head):
 
 
 class SigmoidSquared(SigmoidHead):
-    """sse / mse on a sigmoid output.  With T = tanh(z/2) and E = T - S:
-    a - y = E/2 and a(1 - a) = (1 - T^2)/4 = -E(T + S)/4, so the per-sample
-    squared error is E^2/4 and its z-derivative -(E^2)(T + S)/4 per unit of 2."""
+    """sse / mse on a sigmoid output.  With E = T - S: a - y = E/2 and
+    a(1 - a) = (1 - T^2)/4 = -E(T + S)/4, so the per-sample squared error is E^2/4
+    and its z-derivative -(E^2)(T + S)/4 per unit of 2."""
 
     loss = "sse"
-    _strict, _inclusive = 1.0, np.nextafter(1.0, 2.0)  # compare E^2 with 1
 
     def loss_factor(self, n: int) -> float:
         return 0.25 * self._per(n)
@@ -123,15 +140,14 @@ class SigmoidSquared(SigmoidHead):
         return -0.25 * self._per(n)
 
     def core_ops(self, z, y, b) -> list:
-        sign, sq = y[0:1], b.m[0:1]
         return [
-            partial(np.tanh, z, b.t),
-            partial(np.subtract, b.t, sign, b.e),
-            partial(np.multiply, b.e, b.e, sq),
+            *super().core_ops(z, y, b),
+            partial(np.subtract, b.t, y[0:1], b.e),
+            partial(np.square, b.e, b.m[0:1]),
         ]
 
     def metric_ops(self, z, y, b) -> list:
-        return [partial(np.less, b.m[0:1], y[1:2], b.m[1:2])]
+        return self._prediction_ops(b)
 
     def delta_ops(self, z, y, b) -> list:
         return [
@@ -144,31 +160,31 @@ class SigmoidCrossEntropy(SigmoidHead):
     """Binary cross-entropy from the logit: loss = softplus(-S z), stable for any z."""
 
     loss = "bce"
-    _strict, _inclusive = 0.0, TINY  # compare -S z with 0
 
     def targets(self, y) -> np.ndarray:
         rows = super().targets(y)
-        return np.concatenate([rows, -2.0 * rows[0:1]])  # row 2: -2S turns z/2 into -S z
+        return np.concatenate([rows, -2.0 * rows])  # row 1: -2S turns z/2 into -S z
 
     def delta_factor(self, n: int) -> float:
         return 0.5 * self._per(n)  # dL/dz = (a - y)/n = E/(2n)
 
     def metric_ops(self, z, y, b) -> list:
-        x, loss, tmp = b.e, b.m[0:1], b.t
-        # softplus(x) = max(x, 0) + log1p(exp(-|x|)); tmp is free until delta_ops.
+        x, loss, tmp = b.e, b.m[0:1], b.m[1:2]
+        # softplus(x) = max(x, 0) + log1p(exp(-|x|)); the score row is free until
+        # the prediction is written into it.
         return [
-            partial(np.multiply, z, y[2:3], x),
+            partial(np.multiply, z, y[1:2], x),
             partial(np.abs, x, tmp),
             partial(np.negative, tmp, tmp),
             partial(np.exp, tmp, tmp),
             partial(np.log1p, tmp, tmp),
             partial(np.maximum, x, const(0.0, x), out=loss),
             partial(np.add, loss, tmp, loss),
-            partial(np.less, x, y[1:2], b.m[1:2]),
+            *self._prediction_ops(b),
         ]
 
     def delta_ops(self, z, y, b) -> list:
-        return [partial(np.tanh, z, b.t), partial(np.subtract, b.t, y[0:1], b.d)]
+        return [partial(np.subtract, b.t, y[0:1], b.d)]
 
 
 class SoftmaxHead(Head):
@@ -250,7 +266,7 @@ class SoftmaxSquared(SoftmaxHead):
 
     def metric_ops(self, z, y, b) -> list:
         return [
-            partial(np.multiply, b.t, b.t, b.e),
+            partial(np.square, b.t, b.e),
             partial(np.add.reduce, b.e, axis=0, out=b.m[0]),
             *self._accuracy_ops(z, y, b),
         ]
@@ -288,7 +304,7 @@ class LinearSquared(Head):
         return [partial(np.subtract, z, y, b.e)]  # a - y
 
     def metric_ops(self, z, y, b) -> list:
-        return [partial(np.multiply, b.e, b.e, b.m)]
+        return [partial(np.square, b.e, b.m)]
 
     def delta_ops(self, z, y, b) -> list:
         return [partial(np.copyto, b.d, b.e)]
