@@ -23,6 +23,7 @@ from functools import cache, lru_cache
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPen
+from PySide6.QtWidgets import QGraphicsItem
 
 NEGATIVE = (230, 159, 0)  # Okabe-Ito orange
 NEUTRAL = (232, 234, 235)  # light grey (Playground's middle)
@@ -194,6 +195,9 @@ def layer_levels(snap, layer: int, values=None) -> tuple:
 
 def style_axis(axis, font: QFont) -> None:
     """Dark, readable plot axis with ticks and label in ``font`` (it follows presentation mode)."""
+    # Axes change rarely but sit beside plots redrawn ~30 times a second: a device-pixel
+    # cache turns their Python paint into a blit.
+    axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     axis.setPen(QColor(*AXIS_RGB))
     axis.setTextPen(QColor(*TEXT_RGB))
     axis.setTickFont(font)
