@@ -9,10 +9,12 @@ all contestants interleaved in this one process, BLAS pinned to one thread):
                SGD lr 0.03, mini-batches of 10, 250 of 500 circle points for training.
 
 Contestants: the engine (each epoch also computes train and test loss and
-accuracy), a straightforward loop written from the notebook's equations (new
-arrays every step, training loss each epoch), and scikit-learn's MLPClassifier
-with one ``partial_fit`` per epoch.  Ratios are engine / other, the median over
-runs of the ratio within each run.
+accuracy), the same through the public ``Trainer.step`` (which also records every
+epoch's metrics in the history), a straightforward loop written from the
+notebook's equations (new arrays every step, training loss each epoch), and
+scikit-learn's MLPClassifier with one ``partial_fit`` per epoch.  Ratios are
+contestant / plain loop (engine / scikit-learn for the last), the median over runs
+of the ratio within each run.
 
     python scripts/bench_training.py [--json] [--runs 5] [--seconds 0.5]
 """
@@ -36,6 +38,8 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from nnviz.core import Config, Trainer  # noqa: E402
+from nnviz.core.datasets import Dataset  # noqa: E402
 from nnviz.core.engine import Engine  # noqa: E402
 
 
@@ -64,10 +68,23 @@ def playground_data():
 
 # ---------------------------------------------------------------------- contestants
 def engine_eps(make_engine, seconds: float) -> float:
-    """Epochs per second of one engine; to time the Trainer instead, make
-    ``make_engine`` build one and step with ``.step`` below."""
+    """Epochs per second of one engine, one ``epoch()`` call per epoch."""
     step = make_engine().epoch
     return rate(step, seconds)
+
+
+def trainer_eps(config: Config, data, seconds: float, chunk: int = 100) -> float:
+    """Epochs per second of ``Trainer(config).step(chunk)`` on the same data."""
+    X_train, X_test, y_train, y_test = data
+    dataset = Dataset(config.dataset, "binary", 2, X_train, y_train, X_test, y_test)
+    trainer = Trainer(config, dataset)
+    return rate(lambda: trainer.step(chunk), seconds) * chunk
+
+
+NOTEBOOK_CONFIG = Config(dataset="circles", hidden=(3,), activation="sigmoid", loss="sse",
+                         init="notebook", optimizer="sgd", lr=0.01)  # fmt: skip
+PLAYGROUND_CONFIG = Config(dataset="circle", hidden=(4, 2), activation="tanh", loss="mse",
+                           init="playground", optimizer="sgd", lr=0.03, batch_size=10)  # fmt: skip
 
 
 def make_notebook_engine(data):
@@ -198,28 +215,34 @@ def rate(step, seconds: float) -> float:
 def measure(config: str, data, runs: int, seconds: float) -> dict:
     if config == "notebook":
         engine = make_notebook_engine(data)
+        trainer = lambda: trainer_eps(NOTEBOOK_CONFIG, data, seconds)  # noqa: E731
         reference = lambda: rate(notebook_reference(data), seconds)  # noqa: E731
         sklearn = lambda: rate(sklearn_epoch(data, (3,), "logistic", 0.01, len(data[0])), seconds)  # noqa: E731
     else:
         engine = make_playground_engine(data)
+        trainer = lambda: trainer_eps(PLAYGROUND_CONFIG, data, seconds)  # noqa: E731
         reference = lambda: rate(playground_reference(data), seconds)  # noqa: E731
         sklearn = lambda: rate(sklearn_epoch(data, (4, 2), "tanh", 0.03, 10), seconds)  # noqa: E731
-    samples = {"engine": [], "reference": [], "sklearn": []}
+    samples = {"engine": [], "trainer": [], "reference": [], "sklearn": []}
     for _ in range(runs):  # interleaved, so load changes hit every contestant alike
         samples["engine"].append(engine_eps(engine, seconds))
+        samples["trainer"].append(trainer())
         samples["reference"].append(reference())
         samples["sklearn"].append(sklearn())
     eps = {name: statistics.median(values) for name, values in samples.items()}
-    # Ratios: the median over runs of each run's ratio (neighbouring measurements).
-    engine_runs = samples["engine"]
-    ratio = statistics.median(map(float.__truediv__, engine_runs, samples["reference"]))
-    versus = statistics.median(map(float.__truediv__, engine_runs, samples["sklearn"]))
+
+    def ratio(name: str, other: str) -> float:
+        # The median over runs of each run's ratio (neighbouring measurements).
+        return statistics.median(map(float.__truediv__, samples[name], samples[other]))
+
     return {
         f"{config}_engine_eps": eps["engine"],
+        f"{config}_trainer_eps": eps["trainer"],
         f"{config}_reference_eps": eps["reference"],
         f"{config}_sklearn_eps": eps["sklearn"],
-        f"{config}_ratio": ratio,
-        f"{config}_sklearn_ratio": versus,
+        f"{config}_ratio": ratio("engine", "reference"),
+        f"{config}_trainer_ratio": ratio("trainer", "reference"),
+        f"{config}_sklearn_ratio": ratio("engine", "sklearn"),
     }
 
 
@@ -241,7 +264,8 @@ def main(argv=None) -> int:
         }
         print(f"{config:10s} engine {r['engine_eps']:9.0f} eps | "
               f"plain loop {r['reference_eps']:8.0f} eps (x{r['ratio']:.2f}) | "
-              f"sklearn {r['sklearn_eps']:6.0f} eps (x{r['sklearn_ratio']:.1f})")  # fmt: skip
+              f"sklearn {r['sklearn_eps']:6.0f} eps (x{r['sklearn_ratio']:.1f}) | "
+              f"Trainer.step {r['trainer_eps']:9.0f} eps (x{r['trainer_ratio']:.2f})")  # fmt: skip
     return 0
 
 

@@ -9,7 +9,7 @@ from sklearn.datasets import make_circles
 from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 
-from nnviz.core import engine as engine_module
+from nnviz.core import passes
 from nnviz.core.config import Config
 from nnviz.core.engine import Engine
 
@@ -366,14 +366,59 @@ def test_large_network_paths_match_the_small_network_one(
 
     def trained(limit_value=None):
         if limit_value is not None:
-            monkeypatch.setattr(engine_module, limit, limit_value)
+            monkeypatch.setattr(passes, limit, limit_value)
         engine = Engine((2, 5, 4, k), activation, output, loss, "glorot", 0, X[:50], y[:50],
                         X[50:], y[50:])  # fmt: skip
         engine.set_training(optimizer, 0.05, batch_size=batch_size, l1=0.001, l2=0.01)
         return engine, [engine.epoch() for _ in range(6)]
 
-    small, small_metrics = trained()
-    large, large_metrics = trained(limit_value=0 if limit == "_FUSED_LIMIT" else 10)
+    fused = limit == "_FUSED_LIMIT"
+    small, small_metrics = trained(limit_value=10**9 if fused else None)
+    large, large_metrics = trained(limit_value=0 if fused else 10)
+    assert small._fused and not large._fused if fused else large._eval.span == 50
     np.testing.assert_allclose(large_metrics, small_metrics, rtol=1e-9)
     np.testing.assert_allclose(large.flat, small.flat, rtol=1e-9, atol=1e-12)
     assert large.gradient_check() < 1e-6
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
+@pytest.mark.parametrize(
+    ("output", "loss"),
+    [("sigmoid", "sse"), ("sigmoid", "bce"), ("softmax", "ce"), ("linear", "mse")],
+)
+def test_plain_sgd_takes_turns_between_readouts_and_matches_the_general_path(
+    monkeypatch, activation, output, loss
+):
+    """Plain full-batch SGD keeps its parameters in rotating readouts (no update or
+    save per epoch); it must match the path that updates ``flat`` in place, whether
+    or not ``flat`` is read, edited or training is switched in between."""
+    X, y = blobs(60, seed=5)
+    if output == "sigmoid":
+        y = (y > 0).astype(int)
+    elif output == "linear":
+        y = X[:, 0] - X[:, 1] ** 2
+    k = 3 if output == "softmax" else 1
+
+    def run():
+        engine = Engine((2, 4, 3, k), activation, output, loss, "glorot", 1, X[:40], y[:40],
+                        X[40:], y[40:])  # fmt: skip
+        engine.set_training("sgd", 0.1)
+        metrics = [engine.epoch() for _ in range(4)]
+        metrics.append(engine.evaluate())
+        engine.params[0][1][0] += 0.25  # the first bias, edited in place
+        engine.invalidate()
+        metrics += [engine.epoch() for _ in range(5)]
+        engine.set_training("sgd", 0.1, batch_size=16)
+        metrics.append(engine.epoch())
+        engine.set_training("sgd", 0.05)
+        metrics += [engine.epoch() for _ in range(4)]
+        return engine, metrics
+
+    monkeypatch.setattr(passes, "_FUSED_LIMIT", 10**9)
+    rotating, rotating_metrics = run()
+    assert len(rotating._epochs) == 3  # the readouts took turns
+    monkeypatch.setattr(passes, "_FUSED_LIMIT", 0)
+    general, general_metrics = run()
+    assert len(general._epochs) == 1
+    np.testing.assert_allclose(rotating_metrics, general_metrics, rtol=1e-9)
+    np.testing.assert_allclose(rotating.flat, general.flat, rtol=1e-9, atol=1e-12)

@@ -45,6 +45,9 @@ def test_sigmoid_output_at_huge_logits(strict):
     np.testing.assert_array_equal(out, [1.0, 0.0, 0.5])
     loss, _, accuracy, _ = engine.evaluate()
     assert loss == 0.25 and accuracy == 1.0  # output 0.5 is class 0
+    for loss_name in ("sse", "bce"):  # saturated the wrong way, and 0.5 is not class 1
+        engine = single_layer("sigmoid", loss_name, 1, X, np.array([0, 1, 1]), 1e4)
+        assert engine.evaluate()[2] == 0.0
 
 
 def test_bce_at_probabilities_zero_and_one(strict):
@@ -129,7 +132,9 @@ def test_non_finite_parameters_are_reported_even_when_outputs_saturate(strict):
     np.testing.assert_array_equal(engine.flat, before)
 
 
-@pytest.mark.parametrize(("optimizer", "high"), [("momentum", 50.0), ("adam", 1e200)])
+@pytest.mark.parametrize(
+    ("optimizer", "high"), [("sgd", 20.0), ("momentum", 50.0), ("adam", 1e200)]
+)
 def test_divergence_restores_the_optimizer_state_too(strict, optimizer, high):
     rng = np.random.default_rng(1)
     X = rng.normal(0, 1e3, (40, 2))

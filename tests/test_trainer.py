@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 from test_config import OTHER_VALUE
+from test_notebook_exact import notebook_epoch
 
 from nnviz.core import Config, Trainer
 
@@ -205,3 +206,37 @@ def test_csv_points_train(points_csv):
     assert len(trainer.data.x_train) + len(trainer.data.x_test) == 40
     trainer.step(300)
     assert trainer.metrics["train_accuracy"] >= 0.9
+
+
+def _notebook_steps(trainer, params, epochs):
+    """Independent notebook epochs from ``params`` (tests/test_notebook_exact.py's equations)."""
+    (w1, b1), (w2, b2) = [(w.copy(), b.copy()) for w, b in params]
+    x, y = trainer.data.x_train, trainer.data.y_train.reshape(-1, 1).astype(float)
+    for _ in range(epochs):
+        w1, b1, w2, b2 = notebook_epoch(x, y, w1, b1, w2, b2)
+    return [(w1, b1), (w2, b2)]
+
+
+def test_edits_and_restores_reach_the_plain_sgd_fast_path():
+    """Plain full-batch SGD keeps its parameters in rotating buffers: a typed weight,
+    a reset and a loaded session must all be what it trains on from then."""
+    trainer = Trainer(Config.notebook())
+    trainer.step(7)
+    trainer.set_param(0, "w", 1, 2, 0.75)
+    edited = [(w.copy(), b.copy()) for w, b in trainer.params]
+    assert edited[0][0][1, 2] == 0.75
+    trainer.step(3)
+    expected = _notebook_steps(trainer, edited, 3)
+    np.testing.assert_allclose(_flat(trainer.params), _flat(expected), rtol=0, atol=1e-12)
+
+    trainer.reset()
+    initial = [(w.copy(), b.copy()) for w, b in trainer.params]
+    np.testing.assert_array_equal(_flat(initial), _flat(Trainer(Config.notebook()).params))
+    trainer.step(4)
+    expected = _notebook_steps(trainer, initial, 4)
+    np.testing.assert_allclose(_flat(trainer.params), _flat(expected), rtol=0, atol=1e-12)
+
+    copy = Trainer.from_state_dict(json.loads(json.dumps(trainer.state_dict())))
+    copy.step(5)
+    expected = _notebook_steps(trainer, trainer.params, 5)
+    np.testing.assert_allclose(_flat(copy.params), _flat(expected), rtol=0, atol=1e-12)

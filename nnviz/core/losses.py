@@ -12,6 +12,9 @@ operations, like the activations do:
 * ``delta_ops``  fill ``b.d`` with dLoss/dz up to the constant ``delta_factor(n)``
   for a batch of n samples.  The engine runs them on the training columns only
   and relies on them being the only writer of ``b.d``: its other columns stay 0.
+  A head with ``squared_derivative`` may have the engine square its ``b.e``
+  into the loss row and hand it ``b.g`` = T^2 - 1 (T = ``b.t``), computed with
+  the hidden layers' derivative factors; with ``b.g`` None it does both itself.
 
 Conventions: 'sse' is the notebook's sum over samples of the squared error
 (summed over outputs), 'mse' is that divided by the number of samples, 'bce'
@@ -40,6 +43,7 @@ class Head:
     input_scale = 1.0
     metric_rows = 2
     score = "accuracy"
+    squared_derivative = False
 
     def __init__(self, n_outputs: int, mean: bool):
         self.k = n_outputs
@@ -51,15 +55,16 @@ class Head:
     def loss_factor(self, n: int) -> float:
         return self._per(n)
 
-    def buffers(self, n: int, dtype, d=None, m=None) -> SimpleNamespace:
-        """Work arrays over n samples; ``d`` (k, n) and ``m`` (metric_rows, n) may be
-        handed in as views of the caller's stacked buffers."""
+    def buffers(self, n: int, dtype, d=None, m=None, t=None) -> SimpleNamespace:
+        """Work arrays over n samples; ``d`` (k, n), ``m`` (metric_rows, n) and ``t``
+        (k, n) may be handed in as views of the caller's stacked buffers."""
         shape = (self.k, n)
         return SimpleNamespace(
             m=np.zeros((self.metric_rows, n), dtype) if m is None else m,
             d=np.zeros(shape, dtype) if d is None else d,
-            t=np.zeros(shape, dtype),
+            t=np.zeros(shape, dtype) if t is None else t,
             e=np.zeros(shape, dtype),
+            g=None,
         )
 
     def core_ops(self, z, y, b) -> list:
@@ -127,11 +132,12 @@ class SigmoidHead(Head):
 
 
 class SigmoidSquared(SigmoidHead):
-    """sse / mse on a sigmoid output.  With E = T - S: a - y = E/2 and
+    """sse / mse on a sigmoid output.  With E = T - S (``b.e``): a - y = E/2 and
     a(1 - a) = (1 - T^2)/4 = -E(T + S)/4, so the per-sample squared error is E^2/4
-    and its z-derivative -(E^2)(T + S)/4 per unit of 2."""
+    and its z-derivative -(E^2)(T + S)/4 = -(T^2 - 1)E/4 per unit of 2."""
 
     loss = "sse"
+    squared_derivative = True
 
     def loss_factor(self, n: int) -> float:
         return 0.25 * self._per(n)
@@ -143,13 +149,15 @@ class SigmoidSquared(SigmoidHead):
         return [
             *super().core_ops(z, y, b),
             partial(np.subtract, b.t, y[0:1], b.e),
-            partial(np.square, b.e, b.m[0:1]),
+            *([partial(np.square, b.e, b.m[0:1])] if b.g is None else []),
         ]
 
     def metric_ops(self, z, y, b) -> list:
         return self._prediction_ops(b)
 
     def delta_ops(self, z, y, b) -> list:
+        if b.g is not None:
+            return [partial(np.multiply, b.g, b.e, b.d)]
         return [
             partial(np.add, b.t, y[0:1], b.d),
             partial(np.multiply, b.d, b.m[0:1], b.d),
@@ -197,8 +205,8 @@ class SoftmaxHead(Head):
         onehot = (labels[None, :] == np.arange(self.k)[:, None]).astype(np.float64)
         return np.concatenate([onehot, labels[None, :].astype(np.float64)])
 
-    def buffers(self, n: int, dtype, d=None, m=None) -> SimpleNamespace:
-        b = super().buffers(n, dtype, d, m)
+    def buffers(self, n: int, dtype, d=None, m=None, t=None) -> SimpleNamespace:
+        b = super().buffers(n, dtype, d, m, t)
         b.p = np.zeros((self.k, n), dtype)
         b.colmax = np.zeros(n, dtype)
         b.colsum = np.zeros(n, dtype)

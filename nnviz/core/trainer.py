@@ -99,7 +99,10 @@ class Trainer:
     # ------------------------------------------------------------------ state
     @property
     def params(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Live (W, b) arrays, input side first; W is (n_in, n_out)."""
+        """The current (W, b) arrays, input side first; W is (n_in, n_out).
+
+        Writes into them reach the engine once `set_param` (or ``invalidate``) is called;
+        read them again after training rather than keeping them."""
         return self._engine.params
 
     @property
