@@ -83,8 +83,11 @@ class MetricHistory:
         return (int(epoch), *(float(v) for v in values))
 
     def append(self, epoch, train_loss, test_loss, train_score, test_score) -> None:
-        row = (epoch, train_loss, test_loss, train_score, test_score)
-        self._latest = row
+        self.record(epoch, (train_loss, test_loss, train_score, test_score))
+
+    def record(self, epoch, values) -> None:
+        """`append` taking the four values as one tuple: the trainer's hot loop has one."""
+        self._latest = (epoch, *values)
         index = self._count
         self._count = index + 1
         if index % self._stride:
@@ -94,7 +97,7 @@ class MetricHistory:
             if index % self._stride:
                 return
         self._epochs[self._kept] = epoch
-        self._values[self._kept] = row[1:]
+        self._values[self._kept] = values
         self._kept += 1
 
     def _halve(self) -> None:

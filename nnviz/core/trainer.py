@@ -128,15 +128,15 @@ class Trainer:
         keeping the last finite parameters.  Returns the metrics dict."""
         if epochs < 0:
             raise ValueError(f"epochs: must be >= 0, got {epochs}")
-        run_epoch, append = self._engine.epoch, self.history.append
+        run_epoch, record = self._engine.epoch, self.history.record
         epoch, last_good = self.epoch, None
-        for _ in range(epochs):
+        for epoch in range(self.epoch + 1, self.epoch + epochs + 1):
             values = run_epoch()
             if not math.isfinite(values[0] + values[1]):
-                self.diverged = epoch + 1
+                self.diverged = epoch
+                epoch -= 1
                 break
-            epoch += 1
-            append(epoch, *values)
+            record(epoch, values)
             last_good = values
         else:
             if epochs:
