@@ -189,6 +189,10 @@ class LossView(pg.PlotWidget):
         plot = self.getPlotItem()
         plot.setXRange(0.0, max(last_epoch, 1.0), padding=EPOCH_PADDING)
         plot.enableAutoRange(y=True)
+        # Fit the ranges now: done during the paint, they would change the curves and need a
+        # second paint.
+        for box in (plot.vb, self._scores):
+            box.prepareForPaint()
 
     def _match_geometry(self) -> None:
         self._scores.setGeometry(self.getPlotItem().vb.sceneBoundingRect())

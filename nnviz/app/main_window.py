@@ -432,11 +432,12 @@ class MainWindow(QMainWindow):
 
     def event(self, event: QEvent) -> bool:
         handled = super().event(event)
-        # The top-level UpdateRequest paints every dirty child.  Painting can queue
-        # follow-up work (pyqtgraph range updates, a second paint); a zero timer
-        # fires once those queued events are done, so the frame is really finished.
+        # The top-level UpdateRequest paints every dirty child: once it returns the frame is
+        # on screen and the worker may train on.  (The loss view settles its ranges before
+        # painting, so no follow-up paint is left to wait for; PAINT_GRACE_MS covers a
+        # frame that never gets painted.)
         if event.type() == QEvent.UpdateRequest and self._awaiting_paint:
-            self._paint_timeout.start(0)
+            self._frame_done()
         return handled
 
     @Slot(int)

@@ -61,6 +61,9 @@ class StatusLine(QLabel):
         super().__init__(text, parent)
         # Long text (a diverging loss) is cut off rather than widening the window.
         self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        # Opaque: the text changes every frame while training, and a see-through label
+        # would make Qt repaint the whole window behind it each time.
+        self.setAutoFillBackground(True)
         self._wanted = self.font().pointSizeF()
         self._floor = self._wanted
 

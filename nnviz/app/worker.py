@@ -32,7 +32,7 @@ from nnviz.core.trainer import Trainer
 CHUNK_SECONDS = 0.004  # train about this long before returning to the event loop
 DRAW_WAIT_SECONDS = 0.05  # longest single wait for the GUI to draw before checking commands
 DRAW_GRACE_SECONDS = 0.1  # a GUI slower than this per frame no longer holds training back
-MAX_FPS = 40.0  # a cap; frames land at chunk ends, so ~30 a second arrive
+MAX_FPS = 36.0  # a cap; frames land at chunk ends, so ~31 a second arrive
 SNAPSHOT_RESOLUTION = 150
 SNAPSHOT_THUMB = 32
 # While training, a snapshot of a big network may cost more than the frame is worth:
