@@ -343,14 +343,19 @@ def test_view_toggles_only_redraw(qtbot, window):
     assert window.trainer.epoch == 20 and window.loss_view.point_count() == points
 
 
-def test_divergence_shows_the_banner_and_a_lower_rate_continues(qtbot):
+def diverged_window(qtbot):
+    """A window whose training has diverged at a far too high learning rate."""
     config = Config(dataset="reg-plane", loss="mse", optimizer="sgd", lr=10.0, samples=100)
     win = MainWindow(config, dialogs=False)
     qtbot.addWidget(win)
     qtbot.waitUntil(win.is_settled)
     win.toggle_play()
     settle(qtbot, win)
-    diverged_at = win.trainer.diverged
+    return win, win.trainer.diverged
+
+
+def test_divergence_shows_the_banner_and_a_lower_rate_continues(qtbot):
+    win, diverged_at = diverged_window(qtbot)
     assert diverged_at is not None
     assert win.banner.isVisibleTo(win)
     assert f"diverged at epoch {diverged_at}" in win.banner.text()
@@ -364,13 +369,7 @@ def test_divergence_shows_the_banner_and_a_lower_rate_continues(qtbot):
 
 
 def test_a_retry_that_diverges_at_once_says_so_and_reset_clears_it(qtbot):
-    config = Config(dataset="reg-plane", loss="mse", optimizer="sgd", lr=10.0, samples=100)
-    win = MainWindow(config, dialogs=False)
-    qtbot.addWidget(win)
-    qtbot.waitUntil(win.is_settled)
-    win.toggle_play()
-    settle(qtbot, win)
-    diverged_at = win.trainer.diverged
+    win, diverged_at = diverged_window(qtbot)
     assert win.statusBar().currentMessage() == f"Training diverged at epoch {diverged_at}."
     type_learning_rate(qtbot, win, "5")  # still far too high for these weights
     settle(qtbot, win)

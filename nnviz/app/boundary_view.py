@@ -20,11 +20,12 @@ from functools import cache
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QImage, QPainterPath
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsView
 
 from . import palette
+from .legend_plot import LegendPlot
 from .network_view import neuron_name
 
 TRAIN_SIZE = 9
@@ -50,11 +51,8 @@ class PremultipliedImageItem(pg.ImageItem):
 _ARGB = QImage.Format.Format_ARGB32_Premultiplied
 
 
-class BoundaryView(pg.PlotWidget):
+class BoundaryView(LegendPlot):
     """The input plane: model output as a heatmap, training and test points on top."""
-
-    legend = None  # a class default: pyqtgraph resizes the widget before __init__ makes it
-    _legend_fitted_to = -1
 
     def __init__(self, parent=None):
         super().__init__(parent, background="w")
@@ -115,20 +113,8 @@ class BoundaryView(pg.PlotWidget):
         for item in (self.caption, self.nan_note):
             item.setFont(font)
 
-    def _fit_legend(self) -> None:
-        self._legend_fitted_to = self.width()
-        palette.fit_legend_above(self, self.legend, columns=len(self.legend.items) or 1)
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if self.legend is not None and self.width() != self._legend_fitted_to:
-            self._fit_legend()
-
-    def changeEvent(self, event) -> None:
-        super().changeEvent(event)
-        # close() drops the plot item, then reparents: the font change that follows finds none.
-        if event.type() == QEvent.Type.FontChange and self.plotItem is not None:
-            self._apply_font()
+    def _legend_columns(self) -> int:
+        return len(self.legend.items) or 1
 
     def _make_colorbar(self) -> pg.ColorBarItem:
         bar = pg.ColorBarItem(values=(0, 1), interactive=False, width=14, colorMapMenu=False)

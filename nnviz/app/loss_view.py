@@ -14,10 +14,11 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetricsF
 
 from . import palette
+from .legend_plot import LegendPlot
 
 TRAIN_COLOUR = (0, 114, 178)  # Okabe-Ito blue
 TEST_COLOUR = (213, 94, 0)  # Okabe-Ito vermillion
@@ -72,11 +73,8 @@ def _leading_digit(log_value: float) -> int:
     return round(10 ** (log_value - math.floor(log_value)))
 
 
-class LossView(pg.PlotWidget):
+class LossView(LegendPlot):
     """Train/test loss and score per epoch."""
-
-    legend = None  # a class default: pyqtgraph resizes the widget before __init__ makes it
-    _legend_fitted_to = -1
 
     def __init__(self, parent=None):
         super().__init__(parent, background="w", axisItems={"left": LossAxis("left")})
@@ -125,21 +123,8 @@ class LossView(pg.PlotWidget):
         palette.style_legend(self.legend, font)
         self._fit_legend()
 
-    def _fit_legend(self) -> None:
-        """Legend entries in one row when they fit the width, else in two."""
-        self._legend_fitted_to = self.width()
-        palette.fit_legend_above(self, self.legend, columns=4)
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if self.legend is not None and self.width() != self._legend_fitted_to:
-            self._fit_legend()
-
-    def changeEvent(self, event) -> None:
-        super().changeEvent(event)
-        # close() drops the plot item, then reparents: the font change that follows finds none.
-        if event.type() == QEvent.Type.FontChange and self.plotItem is not None:
-            self._apply_font()
+    def _legend_columns(self) -> int:
+        return 4
 
     # ------------------------------------------------------------------ public
     def set_history(self, history, problem: str) -> None:
