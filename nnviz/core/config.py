@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import numbers
 from dataclasses import dataclass, fields
 
 # Problem kind of each built-in dataset.  "file" data decides at load time.
@@ -101,46 +102,46 @@ class Config:
 
     # ------------------------------------------------------------------ validation
     def _validate(self) -> None:
-        _choice("dataset", self.dataset, DATASETS)
+        check_choice("dataset", self.dataset, DATASETS)
         if self.samples is not None:
-            _int_range("samples", self.samples, 4, MAX_SAMPLES)
-        _float_range("noise", self.noise, 0.0, 0.5)
-        _float_range("train_ratio", self.train_ratio, 0.1, 0.9)
-        _int_range("data_seed", self.data_seed, 0, 2**31 - 1)
+            check_int("samples", self.samples, 4, MAX_SAMPLES)
+        check_number("noise", self.noise, 0.0, 0.5)
+        check_number("train_ratio", self.train_ratio, 0.1, 0.9)
+        check_int("data_seed", self.data_seed, 0, 2**31 - 1)
         if self.dataset == "file" and not self.data_file:
             raise ValueError("data_file: required when dataset is 'file'")
         if self.data_file is not None and not isinstance(self.data_file, str):
             raise ValueError("data_file: must be a path string")
-        _int_range("classes", self.classes, 2, 5)
+        check_int("classes", self.classes, 2, 5)
         if not self.features:
             raise ValueError("features: at least one input feature is needed")
         for name in self.features:
-            _choice("features", name, FEATURES)
+            check_choice("features", name, FEATURES)
         if len(set(self.features)) != len(self.features):
             raise ValueError("features: each feature may appear once")
         if len(self.hidden) > MAX_LAYERS:
             raise ValueError(f"hidden: at most {MAX_LAYERS} hidden layers")
         for width in self.hidden:
-            _int_range("hidden", width, 1, MAX_WIDTH)
-        _choice("activation", self.activation, ACTIVATIONS)
-        _choice("loss", self.loss, LOSSES)
+            check_int("hidden", width, 1, MAX_WIDTH)
+        check_choice("activation", self.activation, ACTIVATIONS)
+        check_choice("loss", self.loss, LOSSES)
         if self.dataset != "file" and self.loss not in losses_for(self.problem):
             raise ValueError(
                 f"loss: {self.loss!r} does not fit {self.problem} data ({self.dataset}); "
                 f"use one of {', '.join(losses_for(self.problem))}"
             )
-        _choice("init", self.init, INITS)
-        _int_range("seed", self.seed, 0, 2**31 - 1)
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _float_range("lr", self.lr, 1e-5, 10.0)  # the playground's range
-        _float_range("momentum", self.momentum, 0.0, 0.999)
-        _float_range("beta1", self.beta1, 0.0, 0.999)
-        _float_range("beta2", self.beta2, 0.0, 0.99999)
-        _float_range("eps", self.eps, 1e-12, 1.0)
+        check_choice("init", self.init, INITS)
+        check_int("seed", self.seed, 0, 2**31 - 1)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_number("lr", self.lr, 1e-5, 10.0)  # the playground's range
+        check_number("momentum", self.momentum, 0.0, 0.999)
+        check_number("beta1", self.beta1, 0.0, 0.999)
+        check_number("beta2", self.beta2, 0.0, 0.99999)
+        check_number("eps", self.eps, 1e-12, 1.0)
         if self.batch_size is not None:
-            _int_range("batch_size", self.batch_size, 1, MAX_SAMPLES)
-        _float_range("l1", self.l1, 0.0, 10.0)
-        _float_range("l2", self.l2, 0.0, 10.0)
+            check_int("batch_size", self.batch_size, 1, MAX_SAMPLES)
+        check_number("l1", self.l1, 0.0, 10.0)
+        check_number("l2", self.l2, 0.0, 10.0)
 
     # ------------------------------------------------------------------ derived
     @property
@@ -208,25 +209,30 @@ class Config:
 
 
 # ---------------------------------------------------------------------- validators
-def _choice(name: str, value, options) -> None:
+# Shared with the engine's own settings check (optimizers.Settings), which has wider ranges.
+def check_choice(name: str, value, options) -> None:
     if value not in options:
         raise ValueError(f"{name}: {value!r} is not one of {', '.join(options)}")
 
 
-def _int_range(name: str, value, low: int, high: int) -> None:
+def check_int(name: str, value, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{name}: expected a whole number, got {value!r}")
     if not low <= value <= high:
         raise ValueError(f"{name}: {value} is outside {low}..{high}")
 
 
-def _float_range(name: str, value, low: float, high: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+def check_number(
+    name: str, value, low: float, high: float, low_open: bool = False, high_open: bool = False
+) -> None:
+    """A finite real in low..high; an open end excludes that bound itself."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name}: expected a number, got {value!r}")
     if not math.isfinite(value):
         raise ValueError(f"{name}: must be finite, got {value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"{name}: {value} is outside {low:g}..{high:g}")
+    if value < low or value > high or (low_open and value == low) or (high_open and value == high):
+        left, right = "(" if low_open else "[", ")" if high_open else "]"
+        raise ValueError(f"{name}: {value} is outside {left}{low:g}, {high:g}{right}")
 
 
 __all__ = ["Config", "KEEPS_WEIGHTS", "problem_of", "losses_for"]

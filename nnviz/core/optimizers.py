@@ -19,13 +19,13 @@ Update rules, g the gradient of the batch objective:
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
 
-OPTIMIZERS = ("sgd", "momentum", "adam")
+from .config import OPTIMIZERS, check_choice, check_number
+
 # Parameter-sized state vectors each optimizer keeps.
 STATE_VECTORS = {"sgd": 0, "momentum": 1, "adam": 2}
 
@@ -45,14 +45,13 @@ class Settings:
     l2: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer: {self.optimizer!r} is not one of {', '.join(OPTIMIZERS)}")
-        _number("lr", self.lr, 0.0, math.inf, low_open=True)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_number("lr", self.lr, 0.0, math.inf, low_open=True)
         for name in ("momentum", "beta1", "beta2"):
-            _number(name, getattr(self, name), 0.0, 1.0, high_open=True)
-        _number("eps", self.eps, 0.0, math.inf, low_open=True)
-        _number("l1", self.l1, 0.0, math.inf)
-        _number("l2", self.l2, 0.0, math.inf)
+            check_number(name, getattr(self, name), 0.0, 1.0, high_open=True)
+        check_number("eps", self.eps, 0.0, math.inf, low_open=True)
+        check_number("l1", self.l1, 0.0, math.inf)
+        check_number("l2", self.l2, 0.0, math.inf)
         size = self.batch_size
         if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
             raise ValueError(f"batch_size: expected None or a whole number >= 1, got {size!r}")
@@ -141,11 +140,3 @@ class _AdamStep:
         np.divide(m, tmp, tmp)
         np.multiply(tmp, -s.lr * root_c2 / (1.0 - s.beta1**t), tmp)
         np.add(self.flat, tmp, self.flat)
-
-
-def _number(name, value, low, high, low_open=False, high_open=False) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{name}: expected a finite number, got {value!r}")
-    if value < low or value > high or (low_open and value == low) or (high_open and value == high):
-        left, right = "(" if low_open else "[", ")" if high_open else "]"
-        raise ValueError(f"{name}: {value} is outside {left}{low:g}, {high:g}{right}")
