@@ -235,6 +235,8 @@ class ControlPanel(QWidget):
         self.activationCombo = self._combo(
             "activationCombo", "activation", ACTIVATION_LABELS, "Activation of the hidden neurons"
         )
+        # The loss shapes the output layer's gradient: changing it rebuilds, so it sits here.
+        self.lossCombo = self._combo("lossCombo", "loss", LOSS_LABELS, "The loss to minimise")
         self.initCombo = self._combo(
             "initCombo", "init", INIT_LABELS, "How the initial weights are drawn"
         )
@@ -244,6 +246,7 @@ class ControlPanel(QWidget):
         form.addRow("Hidden layers", self.hiddenLayersSpin)
         form.addRow("Neurons", widths)
         form.addRow("Activation", self.activationCombo)
+        form.addRow("Loss", self.lossCombo)
         form.addRow("Initial weights", self.initCombo)
         form.addRow(self.reseedButton)
         return box
@@ -251,7 +254,6 @@ class ControlPanel(QWidget):
     def _training_group(self) -> QGroupBox:
         box = QGroupBox("Training (changes keep the weights)")
         form = QFormLayout(box)
-        self.lossCombo = self._combo("lossCombo", "loss", LOSS_LABELS, "The loss to minimise")
         self.optimizerCombo = self._combo(
             "optimizerCombo", "optimizer", OPTIMIZER_LABELS, "How the weights are updated"
         )
@@ -270,7 +272,6 @@ class ControlPanel(QWidget):
         self.l1Spin.valueChanged.connect(lambda v: self._emit(l1=v))
         self.l2Spin = self._rate_spin("l2Spin", "L2 regularization rate (weight decay)")
         self.l2Spin.valueChanged.connect(lambda v: self._emit(l2=v))
-        form.addRow("Loss", self.lossCombo)
         form.addRow("Optimizer", self.optimizerCombo)
         form.addRow("Learning rate", self.learningRateEdit)
         form.addRow("Batch size", self.batchSizeSpin)
