@@ -124,3 +124,15 @@ def test_zero_hidden_layers_and_all_features_allowed():
         Config(hidden=(2,) * 9)
     with pytest.raises(ValueError, match="^features:"):
         Config(features=("x1", "x1"))
+
+
+def test_several_classes_means_three_to_five():
+    assert Config(dataset="blobs", loss="ce", classes=5).classes == 5
+    with pytest.raises(ValueError, match="^classes:"):
+        Config(classes=2)
+
+
+def test_the_engine_takes_exactly_the_weight_keeping_settings():
+    from nnviz.core.optimizers import Settings
+
+    assert {f.name for f in dataclasses.fields(Settings)} == KEEPS_WEIGHTS

@@ -101,7 +101,6 @@ class ControlPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("controlPanel")
         self._config = Config()
-        self._problem = self._config.problem
         self._syncing = False
         self._lr_refusal: str | None = None  # the last learning-rate refusal shown
         icons = dataset_icons or {}
@@ -420,7 +419,7 @@ class ControlPanel(QWidget):
 
     def set_config(self, config: Config, problem: str) -> None:
         """Show ``config`` (the trainer's, after any change) without emitting anything."""
-        self._config, self._problem = config, problem
+        self._config = config
         self._syncing = True
         try:
             self._show_dataset(config)

@@ -132,7 +132,6 @@ class MainWindow(QMainWindow):
         self.shown_snapshot = None
         self.frames_drawn = 0
         self._throttles: list[Throttle] = []
-        self._awaiting_paint = False
         self._views_released = False
         self._shortcut_actions: list[QAction] = []  # listed in Help ▸ About
         self._divergence_message = ""  # the status-bar text about the current divergence
@@ -143,7 +142,7 @@ class MainWindow(QMainWindow):
         restored = config is None and settings is not None
         if restored:
             config = user_settings.load_config(settings)
-        trainer, problem = self._make_trainer(config or Config())
+        trainer = self._make_trainer(config or Config())
         self._config = trainer.config
 
         self.panel = ControlPanel(dataset_icons())
@@ -171,7 +170,7 @@ class MainWindow(QMainWindow):
         ]
         self.worker = TrainingWorker(trainer)
         self._connect()
-        self.panel.set_config(trainer.config, problem)
+        self.panel.set_config(trainer.config, trainer.problem)
         self.boundary_view.set_data(trainer.data)
         self.boundary_view.set_show_test(self.panel.showTestCheck.isChecked())
         self.resize(*DEFAULT_SIZE)
@@ -182,14 +181,14 @@ class MainWindow(QMainWindow):
         self.worker.start()
 
     # ------------------------------------------------------------------ construction
-    def _make_trainer(self, config: Config) -> tuple[Trainer, str]:
+    def _make_trainer(self, config: Config) -> Trainer:
         try:
             trainer = Trainer(config)
         except ValueError as exc:
             # e.g. a remembered CSV file that has gone: start with the defaults instead.
             self.statusBar().showMessage(f"Could not use the settings ({exc}); using defaults.")
             trainer = Trainer(Config())
-        return trainer, trainer.data.problem
+        return trainer
 
     def _build_layout(self) -> None:
         scroll = QScrollArea()
@@ -410,7 +409,6 @@ class MainWindow(QMainWindow):
             throttle.offer(snap)
         self.frames_drawn += 1
         # The worker waits for this frame to be painted before it trains on (GIL sharing).
-        self._awaiting_paint = True
         if self.isVisible() and not self.isMinimized():
             self._paint_timeout.start(PAINT_GRACE_MS)
         else:
@@ -426,7 +424,6 @@ class MainWindow(QMainWindow):
         self.loss_view.set_history(snap.history, snap.problem)
 
     def _frame_done(self) -> None:
-        self._awaiting_paint = False
         self._paint_timeout.stop()
         self.worker.snapshot_consumed()
 
@@ -436,7 +433,7 @@ class MainWindow(QMainWindow):
         # on screen and the worker may train on.  (The loss view settles its ranges before
         # painting, so no follow-up paint is left to wait for; PAINT_GRACE_MS covers a
         # frame that never gets painted.)
-        if event.type() == QEvent.UpdateRequest and self._awaiting_paint:
+        if event.type() == QEvent.UpdateRequest and self._paint_timeout.isActive():
             self._frame_done()
         return handled
 

@@ -27,6 +27,7 @@ import weakref
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
+from nnviz.core.config import SEED_MAX
 from nnviz.core.trainer import Trainer
 
 CHUNK_SECONDS = 0.004  # train about this long before returning to the event loop
@@ -46,7 +47,6 @@ SNAPSHOT_SHARE = 0.2
 # so drawing never takes more than about this share of the time training could use.
 GUI_SHARE = 0.45
 MAX_FRAME_INTERVAL = 0.5  # but the heatmap still refreshes at least twice a second
-_SEED_LIMIT = 2**31 - 1
 
 _started_threads: weakref.WeakSet = weakref.WeakSet()
 _blas_limit = None  # keeps threadpoolctl's limit object alive for the whole process
@@ -280,10 +280,10 @@ class TrainingWorker(QObject):
             self._announce(rebuilt)
 
     def _do_regenerate(self, _) -> None:
-        self._do_configure({"data_seed": (self.trainer.config.data_seed + 1) % _SEED_LIMIT})
+        self._do_configure({"data_seed": (self.trainer.config.data_seed + 1) % (SEED_MAX + 1)})
 
     def _do_reseed(self, _) -> None:
-        self._do_configure({"seed": (self.trainer.config.seed + 1) % _SEED_LIMIT})
+        self._do_configure({"seed": (self.trainer.config.seed + 1) % (SEED_MAX + 1)})
 
     def _do_set_param(self, args: tuple) -> None:
         self.trainer.set_param(*args)
@@ -319,7 +319,7 @@ class TrainingWorker(QObject):
         if rebuilt:
             self._focus = None  # the focused neuron may not exist in the new network
             self.dataChanged.emit(self.trainer.data)
-        self.configChanged.emit(self.trainer.config, self.trainer.data.problem)
+        self.configChanged.emit(self.trainer.config, self.trainer.problem)
 
     # ------------------------------------------------------------------ training loop
     def _set_running(self, running: bool) -> None:
@@ -440,12 +440,8 @@ class TrainingWorker(QObject):
         self.settled.emit(self._handled)
 
     def _emit_snapshot(self, resolution: int) -> None:
-        try:
-            snap = self.trainer.snapshot(resolution, self.thumb, focus=self._focus)
-        except ValueError as exc:
-            self.error.emit(f"Cannot show neuron {self._focus}: {exc}")
-            self._focus = None
-            snap = self.trainer.snapshot(resolution, self.thumb)
+        # The focus is checked against the architecture when set and cleared on every rebuild.
+        snap = self.trainer.snapshot(resolution, self.thumb, focus=self._focus)
         self._dirty = False
         self._last_emit = time.perf_counter()
         self._consumed.clear()

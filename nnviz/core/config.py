@@ -18,7 +18,6 @@ from dataclasses import dataclass, fields
 BINARY_DATASETS = ("circles", "moons", "linear", "circle", "xor", "gauss", "spiral")
 MULTICLASS_DATASETS = ("blobs", "arms", "iris")
 REGRESSION_DATASETS = ("reg-plane", "reg-gauss")
-NOTEBOOK_DATASETS = ("moons", "circles", "linear")
 DATASETS = BINARY_DATASETS + MULTICLASS_DATASETS + REGRESSION_DATASETS + ("file",)
 
 FEATURES = ("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2")
@@ -39,6 +38,7 @@ INITS = ("notebook", "playground", "glorot", "he")
 MAX_LAYERS = 8
 MAX_WIDTH = 32
 MAX_SAMPLES = 5000
+SEED_MAX = 2**31 - 1  # seeds are 32-bit signed, for every RNG and for saved sessions
 
 # Changing one of these keeps the trained weights; every other field rebuilds.
 KEEPS_WEIGHTS = frozenset(
@@ -75,7 +75,7 @@ class Config:
     train_ratio: float = 0.6  # the notebook's 120 / 80 split of 200 points
     data_seed: int = 0  # 0 reproduces the notebook's exact data
     data_file: str | None = None  # CSV path when dataset == "file"
-    classes: int = 3  # for the several-class sets (blobs, arms); iris always has 3
+    classes: int = 3  # for the several-class sets (blobs, arms), 3..5; iris always has 3
     # network
     features: tuple[str, ...] = ("x1", "x2")
     hidden: tuple[int, ...] = (3,)
@@ -107,12 +107,12 @@ class Config:
             check_int("samples", self.samples, 4, MAX_SAMPLES)
         check_number("noise", self.noise, 0.0, 0.5)
         check_number("train_ratio", self.train_ratio, 0.1, 0.9)
-        check_int("data_seed", self.data_seed, 0, 2**31 - 1)
+        check_int("data_seed", self.data_seed, 0, SEED_MAX)
         if self.dataset == "file" and not self.data_file:
             raise ValueError("data_file: required when dataset is 'file'")
         if self.data_file is not None and not isinstance(self.data_file, str):
             raise ValueError("data_file: must be a path string")
-        check_int("classes", self.classes, 2, 5)
+        check_int("classes", self.classes, 3, 5)
         if not self.features:
             raise ValueError("features: at least one input feature is needed")
         for name in self.features:
@@ -131,7 +131,7 @@ class Config:
                 f"use one of {', '.join(losses_for(self.problem))}"
             )
         check_choice("init", self.init, INITS)
-        check_int("seed", self.seed, 0, 2**31 - 1)
+        check_int("seed", self.seed, 0, SEED_MAX)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_number("lr", self.lr, 1e-5, 10.0)  # the playground's range
         check_number("momentum", self.momentum, 0.0, 0.999)

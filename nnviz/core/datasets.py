@@ -14,7 +14,7 @@ Three families live here:
 A two-class set built here has its classes balanced within one point.  ``linear`` at its
 own size is the notebook's exact call (sklearn's ``flip_y=0.01`` relabels about 1 % of
 the points, 50 / 50 there); at any size asked for, it draws without flipped labels.
-The several-class generators need 3..5 classes: ``Config.classes`` of 2 is raised to 3.
+The several-class generators draw ``Config.classes`` (3..5) classes.
 ``iris`` and 'file' ignore ``samples`` and ``noise``: they use all of their points.
 """
 
@@ -224,11 +224,6 @@ def class_counts(n: int, k: int) -> np.ndarray:
     return counts
 
 
-def several_classes(config) -> int:
-    """Class count of a several-class set: ``config.classes`` clamped to 3..5."""
-    return min(max(config.classes, MIN_CLASSES), MAX_CLASSES)
-
-
 def _rng(config) -> np.random.Generator:
     """A generator of its own per dataset name and data seed."""
     return np.random.default_rng([config.data_seed, zlib.crc32(config.dataset.encode())])
@@ -392,13 +387,13 @@ def _bumps_target(points: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------------- several classes
 def _blobs(config):
-    k = several_classes(config)
+    k = config.classes
     angle = np.pi / 2 + 2 * np.pi * np.arange(k) / k
     return _normal_clouds(config, 3.5 * np.column_stack([np.cos(angle), np.sin(angle)]))
 
 
 def _arms(config):
-    return _spiral_arms(config, several_classes(config), turns=0.75)
+    return _spiral_arms(config, config.classes, turns=0.75)
 
 
 def _iris(config):

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .config import Config, losses_for
+from .config import KEEPS_WEIGHTS, Config, losses_for
 from .datasets import Dataset, make_dataset
 from .engine import Engine
 from .features import expand_features
@@ -116,7 +116,7 @@ class Trainer:
 
     @property
     def layer_sizes(self) -> tuple[int, ...]:
-        return tuple(int(w.shape[0]) for w, _ in self.params) + (int(self.params[-1][0].shape[1]),)
+        return tuple(self._engine.sizes)
 
     @property
     def problem(self) -> str:
@@ -308,17 +308,8 @@ class Trainer:
 
 
 def _training_settings(config: Config) -> dict:
-    return {
-        "optimizer": config.optimizer,
-        "lr": config.lr,
-        "momentum": config.momentum,
-        "beta1": config.beta1,
-        "beta2": config.beta2,
-        "eps": config.eps,
-        "batch_size": config.batch_size,
-        "l1": config.l1,
-        "l2": config.l2,
-    }
+    """The settings an engine takes without rebuilding: exactly the weight-keeping fields."""
+    return {name: getattr(config, name) for name in KEEPS_WEIGHTS}
 
 
 def _finite_vector(values, size: int, what: str) -> np.ndarray:
