@@ -60,6 +60,9 @@ STILL_DIVERGING_TEXT = (
     "Still diverging at epoch {epoch} with learning rate {lr:g}: the weights have grown too "
     "large to recover. Press Reset to start again from the same initial weights."
 )
+# Posted after a frame's first paint; handled after every event of higher priority (see event).
+FRAME_PAINTED = QEvent.Type(QEvent.registerEventType())
+FRAME_PAINTED_PRIORITY = -1000
 KEY_NAMES = {"Right": "→"}  # shown in About instead of Qt's key names
 
 
@@ -408,7 +411,7 @@ class MainWindow(QMainWindow):
         for throttle in self._throttles:
             throttle.offer(snap)
         self.frames_drawn += 1
-        # The worker waits for this frame to be painted before it trains on (GIL sharing).
+        # The next snapshot is built once this one is on screen: a slow frame never queues.
         if self.isVisible() and not self.isMinimized():
             self._paint_timeout.start(PAINT_GRACE_MS)
         else:
@@ -429,12 +432,15 @@ class MainWindow(QMainWindow):
 
     def event(self, event: QEvent) -> bool:
         handled = super().event(event)
-        # The top-level UpdateRequest paints every dirty child: once it returns the frame is
-        # on screen and the worker may train on.  (The loss view settles its ranges before
-        # painting, so no follow-up paint is left to wait for; PAINT_GRACE_MS covers a
-        # frame that never gets painted.)
+        # The top-level UpdateRequest paints every dirty child, but a view may only learn it
+        # needs painting from a queued scene update that runs after it: a marker posted
+        # below every other priority arrives once all of them are done.  (PAINT_GRACE_MS
+        # covers a frame that never gets painted.)
         if event.type() == QEvent.UpdateRequest and self._paint_timeout.isActive():
+            QCoreApplication.postEvent(self, QEvent(FRAME_PAINTED), FRAME_PAINTED_PRIORITY)
+        elif event.type() == FRAME_PAINTED and self._paint_timeout.isActive():
             self._frame_done()
+            return True
         return handled
 
     @Slot(int)
@@ -531,7 +537,7 @@ class MainWindow(QMainWindow):
         return (
             f"<b>nnviz {__version__}</b><p>Watch a small neural network learn: the network "
             "diagram, the decision boundary and the loss curves update live while a "
-            "background thread trains it with NumPy.</p>"
+            "background process trains it with NumPy.</p>"
             f"<p><b>Keyboard shortcuts</b></p><table>{rows}</table>"
         )
 

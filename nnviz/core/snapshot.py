@@ -1,6 +1,6 @@
 """What a view needs to draw one frame: an immutable copy of the trainer's state.
 
-The worker builds a `Snapshot` on its own thread (all maths, including the
+The training loop builds a `Snapshot` in the training process (all maths, including the
 decision-boundary grid, is done there by the core) and hands it to the window,
 which only draws.  Nothing in a snapshot is shared with the live trainer.
 """
