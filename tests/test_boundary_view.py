@@ -80,11 +80,17 @@ def test_value_at_follows_the_grid_exactly(view):
     assert np.isnan(view.value_at(XS[-1] + 1.0, 0.0))
 
 
+def rgb_of(words: np.ndarray) -> np.ndarray:
+    """(..., 3) red, green, blue of ARGB words."""
+    return np.stack([(words >> shift) & 0xFF for shift in (16, 8, 0)], axis=-1)
+
+
 def test_the_image_pixels_hold_the_colour_index_of_their_grid_point(view):
     grid = grid_of(asymmetric)
     view.set_snapshot(snapshot(grid))
-    image = view.image_item.image
+    image = view.shown_indices
     assert image.shape == grid.values.shape  # row-major: rows are y
+    np.testing.assert_array_equal(view.image_item.image, palette.heatmap_words()[image])
     rng = np.random.default_rng(2)
     for x, y in zip(rng.uniform(XS[0], XS[-1], 200), rng.uniform(YS[0], YS[-1], 200), strict=True):
         expected, i, j = nearest_grid_value(grid.values, x, y)
@@ -109,8 +115,8 @@ def test_nan_cells_take_the_nan_colour(view):
     values[100:130, 20:60] = np.nan
     view.getPlotItem().vb.setRange(xRange=(XS[0], XS[-1]), yRange=(YS[0], YS[-1]), padding=0)
     view.set_snapshot(snapshot(Grid(XS, YS, values)))
-    assert np.all(view.image_item.image[100:130, 20:60] == palette.NAN_INDEX)
-    assert np.count_nonzero(view.image_item.image == palette.NAN_INDEX) == 30 * 40
+    assert np.all(view.shown_indices[100:130, 20:60] == palette.NAN_INDEX)
+    assert np.count_nonzero(view.shown_indices == palette.NAN_INDEX) == 30 * 40
     assert screen_colour(view, XS[40], YS[115]) == palette.NAN_RGB
     assert np.isnan(view.value_at(XS[40], YS[115]))
 
@@ -123,19 +129,18 @@ def test_levels_stay_fixed_whatever_the_value_range(view):
         values[0, 1] = 0.25
         view.set_snapshot(snapshot(Grid(XS, YS, values)))
         assert view.levels == (0.0, 1.0)
-        assert tuple(view.image_item.levels) == (0, 255)
-        assert view.image_item.image[0, 0] == palette.NEUTRAL_INDEX
-        assert view.image_item.image[0, 1] == palette.value_indices(0.25, 0.0, 1.0)
+        assert view.shown_indices[0, 0] == palette.NEUTRAL_INDEX
+        assert view.shown_indices[0, 1] == palette.value_indices(0.25, 0.0, 1.0)
     view.set_snapshot(snapshot(shifted))
-    assert np.all(view.image_item.image == palette.NEUTRAL_INDEX)
+    assert np.all(view.shown_indices == palette.NEUTRAL_INDEX)
 
 
 def test_regression_uses_minus_one_to_one_with_zero_neutral(view):
     view.set_snapshot(snapshot(grid_of(lambda x, y: np.tanh(x - 1)), problem="regression"))
     assert view.levels == (-1.0, 1.0)
     j = int(np.argmin(np.abs(XS - 1.0)))
-    assert view.image_item.image[7, j] == palette.value_indices(np.tanh(XS[j] - 1), -1, 1)
-    assert view.image_item.image[7, 0] < palette.NEUTRAL_INDEX < view.image_item.image[7, -1]
+    assert view.shown_indices[7, j] == palette.value_indices(np.tanh(XS[j] - 1), -1, 1)
+    assert view.shown_indices[7, 0] < palette.NEUTRAL_INDEX < view.shown_indices[7, -1]
 
 
 def test_multiclass_pixels_are_the_likeliest_class_paled_by_doubt(view):
@@ -148,8 +153,9 @@ def test_multiclass_pixels_are_the_likeliest_class_paled_by_doubt(view):
     values = grid.values.copy()
     values[3, 4] = np.nan
     view.set_snapshot(snapshot(Grid(XS, YS, values), "multiclass", (2, 4, 3)))
-    image = view.image_item.image
-    assert image.shape == (len(YS), len(XS), 4)
+    image = rgb_of(view.image_item.image)
+    assert view.shown_indices is None
+    assert image.shape == (len(YS), len(XS), 3)
     i, j = 50, 120
     likeliest = int(np.argmax(values[i, j]))
     strength = palette.HEAT_STRENGTH * values[i, j].max()
@@ -159,19 +165,19 @@ def test_multiclass_pixels_are_the_likeliest_class_paled_by_doubt(view):
     assert view.value_at(XS[j], YS[i]) == likeliest
     view.set_discretize(True)
     full = np.rint(palette.toward_white(palette.class_rgb(3)[likeliest], palette.HEAT_STRENGTH))
-    assert view.image_item.image[i, j, :3].tolist() == full.tolist()
+    assert rgb_of(view.image_item.image)[i, j].tolist() == full.tolist()
 
 
 def test_discretize_redraws_the_last_snapshot_with_two_colours(view):
     view.set_snapshot(snapshot(grid_of(asymmetric)))
-    assert len(np.unique(view.image_item.image)) > 50
+    assert len(np.unique(view.shown_indices)) > 50
     view.set_discretize(True)
     top = palette.SCALE_STEPS - 1
-    assert set(np.unique(view.image_item.image).tolist()) == {0, top}
+    assert set(np.unique(view.shown_indices).tolist()) == {0, top}
     x_on_blue = 3.0  # asymmetric > 0.5 there for every y in range
-    assert view.image_item.image[80, int(np.argmin(np.abs(XS - x_on_blue)))] == top
+    assert view.shown_indices[80, int(np.argmin(np.abs(XS - x_on_blue)))] == top
     view.set_discretize(False)
-    assert len(np.unique(view.image_item.image)) > 50
+    assert len(np.unique(view.shown_indices)) > 50
 
 
 def test_focus_shows_the_neuron_with_its_layer_levels_and_a_caption(view):

@@ -36,16 +36,22 @@ TEST_EDGE = pg.mkPen(40, 40, 40, width=0.9)
 MARKER_GREY = (150, 150, 150)
 
 
-class PremultipliedImageItem(pg.ImageItem):
-    """An ImageItem whose rendered QImage is premultiplied ARGB32: Qt scales that format
-    to the plot's size about six times faster than the 8-bit indexed image pyqtgraph makes
-    from a lookup table, and the heatmap is scaled up every frame."""
+class WordImageItem(pg.ImageItem):
+    """An ImageItem for (rows, cols) uint32 ARGB words (`palette.argb_words`), shown as
+    they are: no levels, no lookup table, no conversion.  Qt scales premultiplied ARGB32
+    to the plot's size about six times faster than the 8-bit indexed image pyqtgraph
+    makes from a lookup table, and the heatmap is scaled up every frame."""
 
-    def render(self, *args, **kwargs) -> None:
-        super().render(*args, **kwargs)
-        rendered = self.qimage
-        if rendered is not None and rendered.format() != _ARGB:
-            self.qimage = rendered.convertToFormat(_ARGB)  # a copy that owns its pixels
+    def set_words(self, words: np.ndarray) -> None:
+        self.setImage(np.ascontiguousarray(words, dtype=np.uint32), autoLevels=False)
+
+    def render(self) -> None:
+        # The QImage borrows the array's memory; both are replaced together.
+        words = self.image
+        rows, cols = words.shape
+        self.qimage = QImage(words.data, cols, rows, cols * 4, _ARGB)
+        self._renderRequired = False
+        self._unrenderable = False
 
 
 _ARGB = QImage.Format.Format_ARGB32_Premultiplied
@@ -65,6 +71,9 @@ class BoundaryView(LegendPlot):
         self._show_test = True
         self._discretize = False
         self._shown_values: np.ndarray | None = None  # what value_at reports, rows follow y
+        # The colour-scale index of every drawn cell (None for several classes): public so
+        # tests and tools can check exactly which colours are drawn.
+        self.shown_indices: np.ndarray | None = None
         self.levels = (0.0, 1.0)
         plot = self.getPlotItem()
         plot.hideButtons()
@@ -75,7 +84,7 @@ class BoundaryView(LegendPlot):
         plot.setLabel("left", "x₂")
         plot.setContentsMargins(4, 10, 4, 4)  # room for the colour bar's end labels
         # Public so tests and the window can inspect what is drawn.
-        self.image_item = PremultipliedImageItem(axisOrder="row-major")
+        self.image_item = WordImageItem(axisOrder="row-major")
         self.image_item.setZValue(-10)
         plot.addItem(self.image_item)
         self.train_points = pg.ScatterPlotItem(size=TRAIN_SIZE, pen=EDGE)
@@ -221,9 +230,8 @@ class BoundaryView(LegendPlot):
             label = "prediction ŷ" if snap.problem == "regression" else "P(class 1)"
             self._caption_text("")
         indices = palette.value_indices(values, low, high, discrete=self._discretize)
-        self.image_item.setImage(
-            indices, autoLevels=False, levels=(0, 255), lut=palette.heatmap_lut()
-        )
+        self.image_item.set_words(palette.heatmap_words()[indices])
+        self.shown_indices = indices
         self._shown_values = values
         self.levels = (low, high)
         self._show_scale(self.levels, label, _diverging_map())
@@ -237,11 +245,8 @@ class BoundaryView(LegendPlot):
         rgb = palette.toward_white(palette.class_rgb(k)[likeliest], strength)
         broken = np.isnan(probabilities).any(axis=2)
         rgb[broken] = palette.NAN_RGB
-        image = np.empty(rgb.shape[:2] + (4,), np.uint8)
-        image[..., :3] = np.rint(rgb)
-        image[..., 3] = 255
-        self.image_item.setLookupTable(None, update=False)
-        self.image_item.setImage(image, autoLevels=False, levels=(0, 255))
+        self.image_item.set_words(palette.argb_words(np.rint(rgb)))
+        self.shown_indices = None
         self._shown_values = np.where(broken, np.nan, likeliest)
         self.levels = (0.0, 1.0)
         self._show_scale(self.levels, "confidence: max P (paler = less sure)", _confidence_map())

@@ -107,8 +107,10 @@ class LossView(LegendPlot):
             self._scores.addItem(curve)
         for curve in self._curves():
             # A few thousand history rows on a few hundred pixels: thick and dashed pens
-            # cost per vertex, so draw about one vertex pair per pixel column.
+            # cost per vertex, so draw one min/max pair per pixel column ("peak" keeps
+            # every spike; pyqtgraph's default factor would keep five samples a pixel).
             curve.setDownsampling(auto=True, method="peak")
+            curve.opts["autoDownsampleFactor"] = 1.0
         # The legend sits in a strip above the plot, where it never hides a curve.
         self.legend = palette.legend_above(plot, columns=4)
         self._problem = None

@@ -43,6 +43,7 @@ ROLE = 0  # QGraphicsItem.data key holding (kind, layer, i, j)
 OUTLINE = QPen(QColor(90, 90, 90), 1.2)
 FOCUS_PEN = QPen(QColor(20, 20, 20), 3.0)
 HIGHLIGHT_PEN = QPen(QColor(0, 0, 0, 90), 1.0)
+_PREMULTIPLIED = QImage.Format.Format_ARGB32_Premultiplied  # drawn without a conversion
 
 
 def format_value(value: float) -> str:
@@ -70,7 +71,7 @@ def feature_label(feature: str) -> str:
 
 
 class _NeuronItem(QGraphicsItem):
-    """A circle showing one tile of its layer's heatmap image."""
+    """A circle showing one tile of its layer's heatmap image (cropped to a disc already)."""
 
     def __init__(self, rect: QRectF):
         super().__init__()
@@ -91,10 +92,7 @@ class _NeuronItem(QGraphicsItem):
         if self.image is None:
             painter.setBrush(palette.value_brush(palette.NEUTRAL_INDEX))
         else:
-            painter.save()
-            painter.setClipPath(self._circle, Qt.ClipOperation.IntersectClip)
             painter.drawImage(self._rect, self.image, self.source)
-            painter.restore()
             painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(OUTLINE)
         painter.drawEllipse(self._rect)
@@ -377,17 +375,20 @@ class NetworkView(QGraphicsView):
             self._brush_keys[layer] = shades
 
     def _update_images(self, snap) -> None:
-        lut = palette.heatmap_lut()
+        words = palette.heatmap_words()
         for layer, grid in enumerate(snap.neuron_grids[: len(self._neurons)]):
             grid = np.asarray(grid)
             if grid.ndim != 3 or grid.shape[2] != len(self._neurons[layer]):
                 continue
             low, high = palette.layer_levels(snap, layer, grid)
-            # Tiles stacked top to bottom, each flipped so +y points up on screen.
-            tiles = lut[palette.value_indices(grid, low, high)[::-1].transpose(2, 0, 1)]
+            # Tiles stacked top to bottom, each flipped so +y points up on screen, cropped
+            # to the neuron's disc by scaling every premultiplied channel by its coverage.
+            tiles = words[palette.value_indices(grid, low, high)[::-1].transpose(2, 0, 1)]
             ny, nx = grid.shape[:2]
-            pixels = np.ascontiguousarray(tiles).reshape(-1, nx * 4)
-            image = QImage(pixels.data, nx, pixels.shape[0], nx * 4, QImage.Format.Format_RGBA8888)
+            channels = np.ascontiguousarray(tiles).view(np.uint8).reshape(*tiles.shape, 4)
+            coverage = palette.disc_coverage(ny, nx)[None, :, :, None]
+            pixels = (channels * coverage + 0.5).astype(np.uint8).reshape(-1, nx * 4)
+            image = QImage(pixels.data, nx, pixels.shape[0], nx * 4, _PREMULTIPLIED)
             self._layer_pixels[layer] = pixels
             reshape = self._tile_shapes[layer] != (ny, nx)
             for index, neuron in enumerate(self._neurons[layer]):
