@@ -191,3 +191,15 @@ def test_a_retry_that_diverges_at_once_is_reported_as_again(qtbot, start_worker)
     worker.play()  # the same run from the start diverges at the same epoch: news again
     qtbot.waitUntil(lambda: len(receiver.divergences) == 3 and receiver.is_settled())
     assert receiver.divergences[-1] == (epoch, False)
+
+
+def test_a_killed_training_process_is_reported_and_stop_still_works(qtbot, start_worker):
+    worker, receiver = start_worker()
+    worker.play()
+    qtbot.waitUntil(lambda: receiver.snapshots[-1].epoch > 10)
+    with qtbot.waitSignal(worker.error, timeout=10000) as blocker:
+        worker._process.kill()
+    assert "stopped unexpectedly" in blocker.args[0]
+    worker.play()  # commands to a gone process are dropped, not raised
+    worker.stop()
+    assert running_worker_threads() == 0
