@@ -25,9 +25,8 @@ from nnviz.core.config import (  # noqa: E402
     INITS,
     LOSSES,
     OPTIMIZERS,
-    losses_for,
-    problem_of,
 )
+from nnviz.core.datasets import fit_loss_to_data  # noqa: E402
 
 EXIT_BAD_ARGUMENT = 2
 EXIT_DIVERGED = 3
@@ -126,12 +125,9 @@ def config_from_args(args: argparse.Namespace):
             changes[name] = parse(text)
         except ValueError:
             raise ValueError(f"{option}: cannot read {text!r}") from None
-    if "loss" not in changes and "dataset" in changes:
-        # Asked for other data but no loss: take the loss that fits it, as the window does.
-        fitting = losses_for(problem_of(changes["dataset"]))
-        if base.loss not in fitting and changes["dataset"] != "file":
-            changes["loss"] = fitting[0]
     try:
+        if "dataset" in changes:  # other data and perhaps no loss: one that fits, as the window
+            changes = fit_loss_to_data(base, changes)
         return base.replace(**changes)
     except ValueError as exc:
         field, _, detail = str(exc).partition(": ")

@@ -60,6 +60,11 @@ def test_other_data_takes_a_fitting_loss_and_zero_batch_means_full(tmp_path, cap
     assert main(["train", "--dataset", "reg-gauss", "--epochs", "1"]) == 0
     assert main(["train", "--dataset", "iris", "--loss", "bce"]) == 2  # asked for: refused
     assert "--loss" in capsys.readouterr().err
+    several = tmp_path / "several.csv"
+    several.write_text("".join(f"{i % 5},{i % 7},{i % 3}\n" for i in range(30)))
+    args = ["--dataset", "file", "--data-file", str(several), "--save-config", str(saved)]
+    assert main(["train", *args, "--epochs", "1"]) == 0  # the file is read to choose the loss
+    assert json.loads(saved.read_text())["loss"] == "ce"
 
 
 def test_divergence_exits_3(capsys):

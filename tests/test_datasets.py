@@ -17,7 +17,7 @@ from nnviz.core.config import (
     problem_of,
 )
 from nnviz.core.csvdata import save_points
-from nnviz.core.datasets import DATASET_INFO, Dataset, make_dataset, split
+from nnviz.core.datasets import DATASET_INFO, Dataset, fit_loss_to_data, make_dataset, split
 
 GENERATED = tuple(name for name in DATASETS if name != "file")
 PLAYGROUND = ("circle", "xor", "gauss", "spiral", "reg-plane", "reg-gauss")
@@ -344,6 +344,22 @@ def test_file_with_several_labels_is_multiclass(tmp_path):
 def test_file_with_six_classes_is_refused(tmp_path):
     with pytest.raises(ValueError, match="6 classes"):
         file_dataset(tmp_path, list(range(6)) * 2)
+
+
+def test_other_data_gets_a_loss_that_fits_it_and_a_named_loss_stays(tmp_path):
+    binary = Config()  # circles, bce
+    assert fit_loss_to_data(binary, {"dataset": "iris"}) == {"dataset": "iris", "loss": "ce"}
+    assert fit_loss_to_data(binary, {"dataset": "reg-plane"})["loss"] == "mse"
+    assert fit_loss_to_data(binary, {"dataset": "moons"}) == {"dataset": "moons"}
+    squared = Config(loss="mse")  # fits every kind: kept
+    assert fit_loss_to_data(squared, {"dataset": "iris"}) == {"dataset": "iris"}
+    named = {"dataset": "iris", "loss": "bce"}  # asked for: left to Config to refuse
+    assert fit_loss_to_data(binary, named) == named
+    file_dataset(tmp_path, [7, 3, 5, 5] * 5)  # a several-class file is read to learn its kind
+    changes = {"dataset": "file", "data_file": str(tmp_path / "points.csv")}
+    assert fit_loss_to_data(binary, changes) == {**changes, "loss": "ce"}
+    with pytest.raises(ValueError, match="no such CSV file"):
+        fit_loss_to_data(binary, {**changes, "data_file": str(tmp_path / "missing.csv")})
 
 
 def test_file_split_follows_train_ratio_and_seed(tmp_path):

@@ -41,9 +41,8 @@ from nnviz.core.config import (
     MAX_WIDTH,
     Config,
     losses_for,
-    problem_of,
 )
-from nnviz.core.datasets import DATASET_INFO, NATURAL_SAMPLES
+from nnviz.core.datasets import DATASET_INFO, NATURAL_SAMPLES, fit_loss_to_data
 
 LR_MIN, LR_MAX = 1e-5, 10.0
 # Speed-slider notches, epochs per second on a 1-2-5 log scale; one more notch is unlimited.
@@ -347,11 +346,7 @@ class ControlPanel(QWidget):
         name = self.datasetCombo.currentData()
         if name is None or name == self._config.dataset:
             return
-        changes = {"dataset": name}
-        valid = losses_for(problem_of(name))
-        if self._config.loss not in valid:  # switch in the same change: never an invalid pair
-            changes["loss"] = valid[0]
-        self._emit(**changes)
+        self._emit(**fit_loss_to_data(self._config, {"dataset": name}))
 
     def _show_noise(self, percent: int) -> None:
         with QSignalBlocker(self.noiseSpin):

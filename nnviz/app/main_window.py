@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from nnviz import __version__
 from nnviz.core.config import DATASETS, Config, losses_for, problem_of
-from nnviz.core.datasets import make_dataset
+from nnviz.core.datasets import fit_loss_to_data, make_dataset
 from nnviz.core.session import SUFFIX, load_session, save_session
 from nnviz.core.trainer import Trainer
 
@@ -331,13 +331,10 @@ class MainWindow(QMainWindow):
     def load_csv(self, path: str) -> None:
         """Train on points from a CSV file (x1, x2, label rows); errors become messages."""
         try:
-            problem = make_dataset(self._config.replace(dataset="file", data_file=path)).problem
+            changes = fit_loss_to_data(self._config, {"dataset": "file", "data_file": path})
         except ValueError as exc:
             self.show_message(f"Could not load {path}: {exc}", dialog=True)
             return
-        changes = {"dataset": "file", "data_file": path}
-        if self._config.loss not in losses_for(problem):
-            changes["loss"] = losses_for(problem)[0]
         self._configure(changes)
 
     def save_session(self, path: str) -> None:

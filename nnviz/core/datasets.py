@@ -28,6 +28,7 @@ import numpy as np
 from sklearn.datasets import load_iris, make_circles, make_classification, make_moons
 from sklearn.model_selection import train_test_split
 
+from .config import losses_for, problem_of
 from .csvdata import load_points
 
 PROBLEMS = ("binary", "multiclass", "regression")
@@ -164,6 +165,22 @@ def make_dataset(config) -> Dataset:
     split_seed = SPLIT_SEED + config.data_seed
     x_train, x_test, y_train, y_test = split(x, y, config.train_ratio, split_seed, problem)
     return Dataset(name, problem, n_classes, x_train, y_train, x_test, y_test)
+
+
+def fit_loss_to_data(config, changes: dict) -> dict:
+    """``changes`` to ``config``'s data plus, unless they name a loss, a switch to the new
+    data's preferred loss when the current one does not fit it: the window, the command
+    line and scripts never pair data with a loss that cannot train on it.  A CSV file is
+    read to learn its kind (ValueError, naming the problem, if it cannot be)."""
+    if "loss" in changes:
+        return dict(changes)
+    dataset = changes.get("dataset", config.dataset)
+    if dataset == "file":
+        problem = make_dataset(config.replace(**changes)).problem
+    else:
+        problem = problem_of(dataset)
+    valid = losses_for(problem)
+    return dict(changes) if config.loss in valid else {**changes, "loss": valid[0]}
 
 
 def split(x: np.ndarray, y: np.ndarray, train_ratio: float, seed: int, problem: str):
