@@ -184,6 +184,15 @@ def test_state_dict_round_trip_through_json(trained):
     np.testing.assert_allclose(_flat(copy.params), _flat(trained.params), rtol=1e-12)
 
 
+def test_a_loaded_mini_batch_run_continues_exactly():
+    trainer = Trainer(Config(batch_size=10, optimizer="momentum"))
+    trainer.step(7)
+    copy = Trainer.from_state_dict(json.loads(json.dumps(trainer.state_dict())))
+    trainer.step(4)
+    copy.step(4)  # the same batches in the same order: bit for bit
+    np.testing.assert_array_equal(_flat(copy.params), _flat(trainer.params))
+
+
 @pytest.mark.parametrize(
     "spoil, message",
     [
@@ -191,6 +200,9 @@ def test_state_dict_round_trip_through_json(trained):
         (lambda s: s.update(weights=s["weights"][:-1]), "values"),
         (lambda s: s.update(weights=[float("nan")] * len(s["weights"])), "NaN"),
         (lambda s: s.update(epoch=-3), "epoch"),
+        (lambda s: s.update(shuffle_state={"bit_generator": "MT19937"}), "shuffle state"),
+        (lambda s: s.update(shuffle_state=[1, 2]), "shuffle state"),
+        (lambda s: s["shuffle_state"]["state"].update(state=-1), "shuffle state"),
         (lambda s: s["config"].update(hidden=[500]), "hidden"),
     ],
 )

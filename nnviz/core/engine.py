@@ -479,6 +479,18 @@ class Engine:
         before `set_training`).  After writing into it, call `invalidate`."""
         return self._state[self._flat.size : len(self._state_used)]
 
+    @property
+    def shuffle_state(self) -> dict:
+        """The mini-batch shuffler's state (JSON-able), to save and restore a run exactly."""
+        return self._shuffle_rng.bit_generator.state
+
+    @shuffle_state.setter
+    def shuffle_state(self, state: dict) -> None:
+        try:
+            self._shuffle_rng.bit_generator.state = state
+        except (TypeError, ValueError, KeyError, OverflowError) as exc:
+            raise ValueError(f"shuffle state: not a PCG64 state ({exc})") from None
+
     # ------------------------------------------------------------------ inference
     @_quiet
     def forward(self, X: np.ndarray, dtype=np.float64) -> np.ndarray:

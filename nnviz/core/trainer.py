@@ -269,6 +269,7 @@ class Trainer:
             "weights": self._engine.flat.tolist(),
             # Step count and momentum/Adam moments: a loaded run continues exactly.
             "optimizer_state": self._engine.optimizer_state.tolist(),
+            "shuffle_state": self._engine.shuffle_state,  # mini-batch order to come
             "epoch": self.epoch,
             "diverged": self.diverged,
             "history": self.history.to_dict(),
@@ -297,6 +298,11 @@ class Trainer:
             size = trainer._engine.optimizer_state.size
             optimizer_state = _finite_vector(optimizer_state, size, "optimizer state")
             trainer._engine.optimizer_state[:] = optimizer_state
+        if "shuffle_state" in state:
+            try:
+                trainer._engine.shuffle_state = state["shuffle_state"]
+            except ValueError as exc:
+                raise ValueError(f"session: {exc}") from None
         trainer._initial[:] = initial
         trainer._engine.flat[:] = weights
         trainer._engine.invalidate()
