@@ -25,6 +25,7 @@ def monkey_actions(qtbot, win, rng: random.Random):
     # Bounded sizes keep each epoch cheap; the full ranges are tested elsewhere.
     spins = [
         (panel.samplesSpin, 20, 300),
+        (panel.classesSpin, 3, 5),
         (panel.noiseSpin, 0, 50),
         (panel.trainRatioSpin, 10, 90),
         (panel.batchSizeSpin, 0, 40),

@@ -202,6 +202,10 @@ def test_every_control_changes_the_configuration_it_names(qtbot, window):
         (lambda: panel.l2Spin.setValue(0.02), lambda c: c.l2 == 0.02),
         (lambda: panel.regenerateButton.click(), lambda c: c.data_seed == 1),
         (lambda: panel.reseedButton.click(), lambda c: c.seed == 1),
+        (lambda: select(panel.optimizerCombo, "momentum"), lambda c: c.optimizer == "momentum"),
+        (lambda: panel.momentumSpin.setValue(0.5), lambda c: c.momentum == 0.5),
+        (lambda: select(panel.datasetCombo, "blobs"), lambda c: c.dataset == "blobs"),
+        (lambda: panel.classesSpin.setValue(5), lambda c: c.classes == 5),
     ]
     cases += [
         (
@@ -226,6 +230,24 @@ def test_every_control_changes_the_configuration_it_names(qtbot, window):
     panel.speedSlider.setValue(SPEED_STEPS)
     settle(qtbot, window)
     assert window.worker.speed == 0 and panel.speedLabel.text() == "unlimited"
+
+
+def test_controls_that_do_not_apply_are_disabled(qtbot, window):
+    panel = window.panel
+    fixed_points = (panel.samplesSpin, panel.noiseSlider, panel.noiseSpin)
+    assert not panel.classesSpin.isEnabled() and not panel.momentumSpin.isEnabled()
+    assert all(widget.isEnabled() for widget in fixed_points)
+    select(panel.datasetCombo, "arms")
+    settle(qtbot, window)
+    assert panel.classesSpin.isEnabled()
+    select(panel.datasetCombo, "iris")  # all 150 flowers as measured: no count, no noise
+    settle(qtbot, window)
+    assert not panel.classesSpin.isEnabled()
+    assert not any(widget.isEnabled() for widget in fixed_points)
+    select(panel.optimizerCombo, "momentum")
+    settle(qtbot, window)
+    assert panel.momentumSpin.isEnabled()
+    assert window.trainer.data.n_classes == 3
 
 
 def test_speed_reads_plainly_and_a_click_on_the_track_moves_one_notch(qtbot, window):

@@ -42,7 +42,14 @@ from nnviz.core.config import (
     Config,
     losses_for,
 )
-from nnviz.core.datasets import DATASET_INFO, NATURAL_SAMPLES, fit_loss_to_data
+from nnviz.core.datasets import (
+    CLASS_COUNT_DATASETS,
+    DATASET_INFO,
+    MAX_CLASSES,
+    MIN_CLASSES,
+    NATURAL_SAMPLES,
+    fit_loss_to_data,
+)
 
 LR_MIN, LR_MAX = 1e-5, 10.0
 # Speed-slider notches, epochs per second on a 1-2-5 log scale; one more notch is unlimited.
@@ -166,6 +173,10 @@ class ControlPanel(QWidget):
                     self.datasetCombo.count() - 1, DATASET_INFO[name], Qt.ToolTipRole
                 )
         self.datasetCombo.currentIndexChanged.connect(self._on_dataset)
+        self.classesSpin = self._spin(
+            "classesSpin", MIN_CLASSES, MAX_CLASSES, "Number of classes (blobs and arms only)"
+        )
+        self.classesSpin.valueChanged.connect(lambda v: self._emit(classes=v))
         self.samplesSpin = self._spin(
             "samplesSpin",
             0,
@@ -194,6 +205,7 @@ class ControlPanel(QWidget):
             "regenerateButton", "New data", "Draw new random points (next data seed)"
         )
         form.addRow("Dataset", self.datasetCombo)
+        form.addRow("Classes", self.classesSpin)
         form.addRow("Points", self.samplesSpin)
         form.addRow("Noise", noise)
         form.addRow("Train split", self.trainRatioSpin)
@@ -261,6 +273,13 @@ class ControlPanel(QWidget):
             f"Learning rate, {LR_MIN:g} to {LR_MAX:g}; type a number and press Enter"
         )
         self.learningRateEdit.editingFinished.connect(self._on_learning_rate)
+        self.momentumSpin = self._rate_spin(
+            "momentumSpin", "Momentum: the share of the last update kept (momentum optimizer)"
+        )
+        self.momentumSpin.setRange(0.0, 0.999)
+        self.momentumSpin.setDecimals(3)
+        self.momentumSpin.setSingleStep(0.05)
+        self.momentumSpin.valueChanged.connect(lambda v: self._emit(momentum=v))
         self.batchSizeSpin = self._spin(
             "batchSizeSpin", 0, MAX_SAMPLES, "Points per update; 'full' uses all training points"
         )
@@ -272,6 +291,7 @@ class ControlPanel(QWidget):
         self.l2Spin.valueChanged.connect(lambda v: self._emit(l2=v))
         form.addRow("Optimizer", self.optimizerCombo)
         form.addRow("Learning rate", self.learningRateEdit)
+        form.addRow("Momentum", self.momentumSpin)
         form.addRow("Batch size", self.batchSizeSpin)
         form.addRow("L1", self.l1Spin)
         form.addRow("L2", self.l2Spin)
@@ -418,10 +438,15 @@ class ControlPanel(QWidget):
         self._syncing = True
         try:
             self._show_dataset(config)
+            self.classesSpin.setValue(config.classes)
+            self.classesSpin.setEnabled(config.dataset in CLASS_COUNT_DATASETS)
             natural = NATURAL_SAMPLES.get(config.dataset)
             self.samplesSpin.setSpecialValueText(f"auto ({natural})" if natural else "all")
             self.samplesSpin.setValue(config.samples or 0)
             self._on_noise(round(config.noise * 100))
+            # iris and CSV points are used as they are: no count to choose, no noise to add.
+            for widget in (self.samplesSpin, self.noiseSlider, self.noiseSpin):
+                widget.setEnabled(natural is not None)
             self.trainRatioSpin.setValue(round(config.train_ratio * 100))
             for name, check in self.featureChecks.items():
                 check.setChecked(name in config.features)
@@ -440,6 +465,8 @@ class ControlPanel(QWidget):
                 combo.setCurrentIndex(combo.findData(value))
             self.learningRateEdit.setText(f"{config.lr:g}")
             self.batchSizeSpin.setValue(config.batch_size or 0)
+            self.momentumSpin.setValue(config.momentum)
+            self.momentumSpin.setEnabled(config.optimizer == "momentum")
             self.l1Spin.setValue(config.l1)
             self.l2Spin.setValue(config.l2)
         finally:

@@ -33,6 +33,7 @@ from .csvdata import load_points
 
 PROBLEMS = ("binary", "multiclass", "regression")
 MIN_CLASSES, MAX_CLASSES = 3, 5  # of a several-class set
+CLASS_COUNT_DATASETS = ("blobs", "arms")  # the sets that draw `Config.classes` classes
 PLAYGROUND_RADIUS = 6.0  # playground points live in [-6, 6]²
 SPLIT_SEED = 42  # the notebook's train_test_split random_state
 
