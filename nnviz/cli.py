@@ -26,7 +26,7 @@ from nnviz.core.config import (  # noqa: E402
     LOSSES,
     OPTIMIZERS,
 )
-from nnviz.core.datasets import fit_loss_to_data  # noqa: E402
+from nnviz.core.datasets import fit_loss_to_data, make_dataset  # noqa: E402
 
 EXIT_BAD_ARGUMENT = 2
 EXIT_DIVERGED = 3
@@ -59,7 +59,7 @@ HELP = {
     "--noise": "0 to 0.5",
     "--train-ratio": "share of points used for training, 0.1 to 0.9 (0.6)",
     "--data-seed": "seed of the data (0 reproduces the course notebook's data)",
-    "--data-file": "CSV of x1,x2,label rows (with --dataset file)",
+    "--data-file": "CSV of x1,x2,label rows (implies --dataset file)",
     "--classes": "classes of the blobs and arms sets, 3 to 5",
     "--features": "comma-separated inputs from " + ",".join(FEATURES),
     "--hidden": "comma-separated hidden-layer widths, e.g. 8,8 ('none' for no hidden layer)",
@@ -127,10 +127,16 @@ def config_from_args(args: argparse.Namespace):
             changes[name] = parse(text)
         except ValueError:
             raise ValueError(f"{option}: cannot read {text!r}") from None
+    # A file names its data: --dataset file is implied, any other dataset is a mistake.
+    if "data_file" in changes and changes.setdefault("dataset", "file") != "file":
+        raise ValueError(f"--data-file: goes with --dataset file, not {changes['dataset']}")
     try:
         if "dataset" in changes:  # other data and perhaps no loss: one that fits, as the window
             changes = fit_loss_to_data(base, changes)
-        return base.replace(**changes)
+        config = base.replace(**changes)
+        if config.dataset == "file":
+            make_dataset(config)  # a CSV from --config too: refused here, not in the window
+        return config
     except ValueError as exc:
         field, _, detail = str(exc).partition(": ")
         raise ValueError(f"{option_of.get(field, field)}: {detail or exc}") from None

@@ -30,6 +30,7 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 from PySide6.QtCore import QEventLoop, QObject, QTimer, Slot  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from nnviz.app.controls import SPEED_STEPS  # noqa: E402
 from nnviz.app.main_window import DEFAULT_SIZE, MainWindow  # noqa: E402
 from nnviz.core.config import Config  # noqa: E402
 from nnviz.core.trainer import Trainer  # noqa: E402
@@ -104,6 +105,7 @@ def measure(config: Config, seconds: float, rounds: int) -> dict:
     trainer.step(ENGINE_CHUNK)  # warm caches
     window = MainWindow(config, dialogs=False)
     window.resize(*DEFAULT_SIZE)
+    window.panel.speedSlider.setValue(SPEED_STEPS)  # unlimited: the engine's pace
     window.show()
     wait_until(window.is_settled)
     engine, live = [], []

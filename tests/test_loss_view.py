@@ -1,10 +1,12 @@
-"""Loss chart: finite points survive NaN/inf, clear empties, log scale, score axis."""
+"""Loss chart: finite points survive NaN/inf, clear empties, log scale, score axis,
+whole-epoch ticks, negative R²."""
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtGui import QFontMetricsF, QImage
 
-from nnviz.app.loss_view import TEST_COLOUR, TRAIN_COLOUR, LossView
+from nnviz.app.loss_view import R2_FLOOR, TEST_COLOUR, TRAIN_COLOUR, LossView
 from nnviz.core.snapshot import History
 
 
@@ -159,3 +161,108 @@ def test_log_loss_labels_never_crowd(view, low, high, expected):
     assert expected <= texts, texts
     gaps = np.diff([position for position, _ in ticks])
     assert len(gaps) and gaps.min() >= font_height
+
+
+def epoch_ticks(view):
+    """{tick value: label} of every tick the epoch axis draws over its current range."""
+    axis = view.getPlotItem().getAxis("bottom")
+    x0, x1 = x_range(view)
+    ticks = {}
+    for spacing, values in axis.tickValues(x0, x1, axis.width()):
+        for value, text in zip(values, axis.tickStrings(values, 1.0, spacing), strict=True):
+            ticks[value] = text
+    return ticks
+
+
+def scores_history(train_score, test_score=None):
+    n = len(train_score)
+    test_score = train_score if test_score is None else test_score
+    loss = np.linspace(1.0, 0.5, n)
+    return History(np.arange(1, n + 1), loss, loss, np.asarray(train_score, float), test_score)
+
+
+@pytest.mark.parametrize("epochs", [1, 2, 3, 7])
+@pytest.mark.parametrize("width", [300, 600, 1600])
+def test_the_epoch_axis_only_ticks_whole_epochs(view, qtbot, epochs, width):
+    view.resize(width, 300)
+    qtbot.waitUntil(lambda: view.width() == width)
+    view.set_history(scores_history(np.linspace(0.5, 0.9, epochs)), "binary")
+    ticks = epoch_ticks(view)
+    assert len(ticks) >= 2, ticks
+    assert all(value == round(value) for value in ticks), ticks
+    assert all(text.lstrip("-").isdigit() for text in ticks.values()), ticks
+    assert {0.0, float(epochs)} <= set(ticks)  # the first and the latest epoch are marked
+
+
+def test_the_epoch_axis_keeps_pyqtgraph_spacing_over_many_epochs(view):
+    axis = view.getPlotItem().getAxis("bottom")
+    plain = pg.AxisItem("bottom")
+    huge = History(np.linspace(0, 10**6, 50).astype(np.int64), *(np.linspace(1, 0.1, 50),) * 4)
+    for data in (history(200), huge):  # epochs 0..1990, 0..10^6
+        view.set_history(data, "binary")
+        x0, x1 = x_range(view)
+        spacing = axis.tickSpacing(x0, x1, axis.width())
+        assert spacing == plain.tickSpacing(x0, x1, axis.width())
+        assert spacing[0][0] >= 100
+        assert all(value == round(value) for value in epoch_ticks(view))
+
+
+def score_range(view):
+    return view._scores.viewRange()[1]
+
+
+def score_label(view):
+    return view.getPlotItem().getAxis("right").labelText
+
+
+def test_negative_r2_extends_the_score_axis_below_zero(view):
+    view.set_history(scores_history([-0.4, -0.1, 0.3, 0.6, 0.8]), "regression")
+    y0, y1 = score_range(view)
+    assert -0.5 <= y0 <= -0.4 and 1.0 <= y1 < 1.1
+    _, shown = view.train_score.getData()
+    np.testing.assert_allclose(shown, [-0.4, -0.1, 0.3, 0.6, 0.8])  # drawn as they are
+    assert score_label(view) == "R²"
+    right = view.getPlotItem().getAxis("right")
+    values = [v for _, level in right.tickValues(y0, y1, right.height()) for v in level]
+    assert min(values) < 0  # the axis labels the negative part
+    assert "mean" in right.toolTip()
+
+
+def test_a_negative_r2_curve_is_drawn_not_cut_off(view):
+    train = np.linspace(-0.6, -0.2, 100)  # never reaches 0: the old 0..1 axis drew nothing
+    data = History(np.arange(100), *(np.full(100, np.nan),) * 2, train, np.full(100, np.nan))
+    view.set_history(data, "regression")
+    assert pixels_of(view, TRAIN_COLOUR) > 50
+
+
+def test_very_negative_r2_is_drawn_at_the_floor_and_the_label_says_so(view):
+    view.set_history(
+        scores_history([-25.0, -3.0, -0.5, 0.4], [np.nan, -np.inf, -2.0, 0.3]), "regression"
+    )
+    y0, y1 = score_range(view)
+    assert R2_FLOOR - 0.1 < y0 <= R2_FLOOR and 1.0 <= y1 < 1.1
+    _, train = view.train_score.getData()
+    np.testing.assert_allclose(train, [R2_FLOOR, R2_FLOOR, -0.5, 0.4])
+    _, test = view.test_score.getData()
+    assert np.isnan(test[:2]).all() and np.allclose(test[2:], [R2_FLOOR, 0.3])
+    assert score_label(view) == "R² (below −1 drawn at −1)"
+    view.set_history(scores_history([-0.2, 0.5]), "regression")  # nothing below the floor
+    assert score_label(view) == "R²"
+    assert score_range(view)[0] <= -0.2
+
+
+def test_accuracy_keeps_its_0_to_1_axis(view):
+    view.set_history(scores_history([-0.4, -5.0, 0.5]), "regression")
+    assert score_range(view)[0] < -0.4
+    for problem in ("binary", "multiclass"):
+        view.set_history(scores_history([0.3, 0.5, 0.9]), problem)
+        y0, y1 = score_range(view)
+        assert -0.05 < y0 <= 0 and 1 <= y1 < 1.05
+        assert score_label(view) == "accuracy"
+    view.set_history(scores_history([-0.4, 0.5]), "regression")
+    view.clear()  # a reset run starts from the plain 0..1 axis again
+    y0, y1 = score_range(view)
+    assert -0.05 < y0 <= 0 and 1 <= y1 < 1.05
+    view.set_history(scores_history([0.2, np.nan, 0.5]), "regression")  # R² >= 0: 0..1
+    y0, y1 = score_range(view)
+    assert -0.05 < y0 <= 0 and score_label(view) == "R²"

@@ -2,6 +2,7 @@
 
 import multiprocessing
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -175,3 +176,31 @@ def test_serve_answers_commands_in_order_and_stops_on_shutdown():
     assert next(e[1] for e in received if e[0] == "state")["epoch"] == 25
     assert received[-1][2]["epoch"] == 25
     assert events.recv() == ("stopped",)
+
+
+def test_serve_ends_quietly_when_the_gui_process_is_gone():
+    """A GUI that dies without saying shutdown closes its ends of the pipes: the loop
+    returns instead of raising EOFError, and its sender thread ends too."""
+    commands_in, commands = multiprocessing.Pipe(duplex=False)
+    events, events_out = multiprocessing.Pipe(duplex=False)
+    state = Trainer(Config(samples=100)).state_dict()
+    failures = []
+
+    def run():
+        try:
+            serve(commands_in, events_out, state, {"resolution": 10, "thumb": 4})
+        except BaseException as exc:  # noqa: BLE001 - recorded for the assertion below
+            failures.append(exc)
+
+    server = threading.Thread(target=run)
+    server.start()
+    commands.send(("play", None))
+    assert events.poll(30)  # it is up and talking
+    commands.close()
+    events.close()
+    server.join(30)
+    deadline = time.monotonic() + 30
+    while any(t.name == "nnviz-events" for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "the event sender thread is still running"
+        time.sleep(0.01)
+    assert not server.is_alive() and failures == []

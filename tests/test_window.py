@@ -24,6 +24,7 @@ from nnviz.app.main_window import MainWindow
 from nnviz.app.settings import load_config, open_settings
 from nnviz.app.worker import running_worker_threads
 from nnviz.core.config import FEATURES, Config
+from nnviz.core.presets import preset_config
 
 SMALL = Config(dataset="circles", samples=100)
 
@@ -250,14 +251,30 @@ def test_controls_that_do_not_apply_are_disabled(qtbot, window):
     assert window.trainer.data.n_classes == 3
 
 
+def test_recommended_applies_the_datasets_preset_in_one_change(qtbot, window):
+    select(window.panel.datasetCombo, "spiral")
+    settle(qtbot, window)
+    posted = window.worker.posted
+    window.panel.presetButton.click()
+    settle(qtbot, window)
+    assert window.worker.posted == posted + 1  # one rebuild, not one per setting
+    assert window.trainer.config == preset_config("spiral", samples=SMALL.samples)
+    assert window.panel.hiddenLayersSpin.value() == 2 and window.panel.batchSizeSpin.value() == 10
+
+
 def test_speed_reads_plainly_and_a_click_on_the_track_moves_one_notch(qtbot, window):
     assert speed_text(0) == "unlimited"
     assert speed_text(1) == "1 epoch/s"
     assert speed_text(2.5) == "2.5 epochs/s"
     assert speed_text(1190) == "1,190 epochs/s"
     slider, label = window.panel.speedSlider, window.panel.speedLabel
-    assert slider.value() == SPEED_STEPS and label.text() == "unlimited"
-    slider.triggerAction(QAbstractSlider.SliderPageStepSub)  # what a click on the track does
+    # A class watches at 100 epochs/s until the teacher says otherwise.
+    assert window.worker.speed == 100 and label.text() == "100 epochs/s"
+    slider.triggerAction(QAbstractSlider.SliderPageStepAdd)  # what a click on the track does
+    assert label.text() == "200 epochs/s"
+    slider.setValue(SPEED_STEPS)
+    assert label.text() == "unlimited"
+    slider.triggerAction(QAbstractSlider.SliderPageStepSub)
     assert label.text() == "10,000 epochs/s"
     slider.triggerAction(QAbstractSlider.SliderPageStepSub)
     assert label.text() == "5,000 epochs/s"
@@ -482,12 +499,15 @@ def test_settings_restore_the_last_config_only_without_an_explicit_one(qtbot, tm
     qtbot.addWidget(first)
     qtbot.waitUntil(first.is_settled)
     select(first.panel.activationCombo, "relu")
+    first.panel.speedSlider.setValue(2)
     settle(qtbot, first)
     first.close()
     assert load_config(open_settings(path)).activation == "relu"
     restored = MainWindow(settings=open_settings(path), dialogs=False)
     qtbot.addWidget(restored)
     assert restored.config.activation == "relu" and restored.config.samples == 100
+    qtbot.waitUntil(restored.is_settled)
+    assert restored.worker.speed == 5 and restored.panel.speedLabel.text() == "5 epochs/s"
     restored.close()
     explicit = MainWindow(Config(), settings=open_settings(path), dialogs=False)
     qtbot.addWidget(explicit)

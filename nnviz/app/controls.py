@@ -50,11 +50,14 @@ from nnviz.core.datasets import (
     NATURAL_SAMPLES,
     fit_loss_to_data,
 )
+from nnviz.core.presets import PRESETS
 
 LR_MIN, LR_MAX = 1e-5, 10.0
 # Speed-slider notches, epochs per second on a 1-2-5 log scale; one more notch is unlimited.
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000)
 SPEED_STEPS = len(SPEEDS)  # the slider position meaning unlimited
+# 100 epochs/s: the default network learns circles in a few seconds that a class can follow.
+DEFAULT_SPEED_POSITION = SPEEDS.index(100)
 DEFAULT_WIDTH = 4  # neurons of a newly added hidden layer, as in Playground
 
 ACTIVATION_LABELS = {
@@ -140,9 +143,9 @@ class ControlPanel(QWidget):
         self.speedSlider.setPageStep(1)  # a click on the track moves one notch
         self.speedSlider.setTickPosition(QSlider.TicksBelow)
         self.speedSlider.setTickInterval(1)
-        self.speedSlider.setValue(SPEED_STEPS)
+        self.speedSlider.setValue(DEFAULT_SPEED_POSITION)
         self.speedSlider.setToolTip("Training speed, 1 epoch/s up to unlimited (log scale)")
-        self.speedLabel = QLabel(speed_text(0))
+        self.speedLabel = QLabel(speed_text(self.speed()))
         self.speedLabel.setObjectName("speedLabel")
         self.speedLabel.setToolTip("Current training speed")
         self._size_speed_label()
@@ -258,7 +261,16 @@ class ControlPanel(QWidget):
         form.addRow("Activation", self.activationCombo)
         form.addRow("Loss", self.lossCombo)
         form.addRow("Initial weights", self.initCombo)
-        form.addRow(self.reseedButton)
+        self.presetButton = self._button(
+            "presetButton",
+            "Recommended",
+            "Inputs, layers and training settings known to learn this dataset",
+        )
+        self.presetButton.clicked.connect(self._on_preset)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.reseedButton)
+        buttons.addWidget(self.presetButton)
+        form.addRow(buttons)
         return box
 
     def _training_group(self) -> QGroupBox:
@@ -368,6 +380,10 @@ class ControlPanel(QWidget):
             return
         self._emit(**fit_loss_to_data(self._config, {"dataset": name}))
 
+    def _on_preset(self) -> None:
+        preset = PRESETS.get(self._config.dataset, {})
+        self._emit(**{k: v for k, v in preset.items() if getattr(self._config, k) != v})
+
     def _show_noise(self, percent: int) -> None:
         with QSignalBlocker(self.noiseSpin):
             self.noiseSpin.setValue(percent)
@@ -426,6 +442,10 @@ class ControlPanel(QWidget):
         self.speedLabel.setText(speed_text(speed))
         self.speedChanged.emit(speed)
 
+    def speed(self) -> float:
+        """The speed the slider shows, epochs per second (0: unlimited)."""
+        return speed_from_position(self.speedSlider.value())
+
     # ------------------------------------------------------------------ config -> widgets
     def set_running(self, running: bool) -> None:
         self.playButton.setText("Pause" if running else "Play")
@@ -438,6 +458,7 @@ class ControlPanel(QWidget):
         self._syncing = True
         try:
             self._show_dataset(config)
+            self.presetButton.setEnabled(config.dataset in PRESETS)
             self.classesSpin.setValue(config.classes)
             self.classesSpin.setEnabled(config.dataset in CLASS_COUNT_DATASETS)
             natural = NATURAL_SAMPLES.get(config.dataset)

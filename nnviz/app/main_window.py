@@ -149,6 +149,11 @@ class MainWindow(QMainWindow):
         self._config = trainer.config
 
         self.panel = ControlPanel(dataset_icons())
+        if restored:
+            speed = self.panel.speedSlider
+            position = user_settings.load_speed_position(settings, speed.maximum() + 1)
+            if position is not None:
+                speed.setValue(position)
         self.network_view = NetworkView()
         self.boundary_view = BoundaryView()
         self.loss_view = LossView()
@@ -173,6 +178,7 @@ class MainWindow(QMainWindow):
         ]
         self.worker = TrainingWorker(trainer)
         self._connect()
+        self.worker.set_speed(self.panel.speed())
         self.panel.set_config(trainer.config, trainer.problem)
         self.boundary_view.set_data(trainer.data)
         self.boundary_view.set_show_test(self.panel.showTestCheck.isChecked())
@@ -546,6 +552,7 @@ class MainWindow(QMainWindow):
         if self._settings is not None:
             user_settings.save_geometry(self._settings, self.saveGeometry())
             user_settings.save_config(self._settings, self._config)
+            user_settings.save_speed_position(self._settings, self.panel.speedSlider.value())
             self._settings.sync()
         self.worker.stop()
         super().closeEvent(event)

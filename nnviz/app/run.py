@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import math
+import signal
 import sys
 
-from PySide6.QtCore import QEventLoop
+from PySide6.QtCore import QEventLoop, QTimer, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from nnviz.core.config import Config
@@ -37,6 +38,8 @@ def run_app(
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     unattended = epochs is not None or screenshot is not None
+    if app.platformName() == "offscreen":
+        qInstallMessageHandler(_without_offscreen_noise)
     # Unattended runs neither read nor overwrite the user's remembered settings.
     window = MainWindow(
         config, settings=None if unattended else open_settings(), dialogs=not unattended
@@ -45,6 +48,7 @@ def run_app(
         window.resize(*DEFAULT_SIZE)  # screenshots always have the documented size
     window.show()
     if not unattended:
+        _close_on_interrupt(window)
         return app.exec()
     try:
         window.run_epochs(epochs or 0)
@@ -58,6 +62,23 @@ def run_app(
         window.close()
         window.deleteLater()
     return 0
+
+
+def _without_offscreen_noise(mode, context, message: str) -> None:
+    # The offscreen platform warns about window-manager hints it cannot have, on every
+    # window shown: noise in a headless run's output.  Everything else goes to stderr.
+    if "propagateSizeHints" not in message:
+        print(message, file=sys.stderr)
+
+
+def _close_on_interrupt(window: MainWindow) -> None:
+    """Ctrl+C in the launching terminal closes the window as its close button would
+    (settings saved, training stopped).  Python runs signal handlers only between
+    bytecodes, so a timer hands it control while Qt's event loop waits."""
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(200)
 
 
 def _wait_until_idle(window: MainWindow) -> None:

@@ -1,4 +1,5 @@
-"""Persistent user settings (QSettings): window geometry and the last configuration.
+"""Persistent user settings (QSettings): window geometry, the last configuration and the
+training speed.
 
 Everything goes through a `QSettings` object handed in by the caller, so tests
 can point it at a temporary file and never touch the user's real settings.
@@ -14,6 +15,7 @@ ORGANIZATION = "nnviz"
 APPLICATION = "nnviz"
 _CONFIG_KEY = "config/last"
 _GEOMETRY_KEY = "window/geometry"
+_SPEED_KEY = "run/speedPosition"
 
 
 def open_settings(path: str | None = None) -> QSettings:
@@ -45,3 +47,16 @@ def load_geometry(settings: QSettings) -> QByteArray | None:
 
 def save_geometry(settings: QSettings, geometry: QByteArray) -> None:
     settings.setValue(_GEOMETRY_KEY, geometry)
+
+
+def load_speed_position(settings: QSettings, positions: int) -> int | None:
+    """The speed slider's last position (0..positions-1), or None when absent or invalid."""
+    try:
+        position = int(settings.value(_SPEED_KEY))
+    except (TypeError, ValueError):
+        return None
+    return position if 0 <= position < positions else None
+
+
+def save_speed_position(settings: QSettings, position: int) -> None:
+    settings.setValue(_SPEED_KEY, position)

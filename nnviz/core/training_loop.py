@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 import pickle
 import queue
+import signal
 import threading
 import time
 import traceback
@@ -294,29 +295,49 @@ def serve(commands, events, state: dict, options: dict) -> None:
     Anything unexpected a command raises is reported as an ``error`` event; the loop
     carries on with its state as the command left it."""
     _one_blas_thread()
+    _ignore_interrupts()
     outbox = _Outbox(events)
     loop = TrainingLoop(Trainer.from_state_dict(state), outbox.send, **options)
     loop.start()
-    while True:
-        if commands.poll(loop.timeout()):
-            while True:  # every command that has arrived, then train on
-                name, arg = commands.recv()
-                if name == "shutdown":
-                    outbox.close()
-                    return
-                try:
-                    loop.handle(name, arg)
-                except Exception as exc:  # noqa: BLE001 - the process must outlive a bad command
-                    traceback.print_exc()
-                    outbox.send("error", f"{name}: {type(exc).__name__}: {exc}")
-                if not commands.poll():
-                    break
+    while (arrived := _arrived(commands, loop.timeout())) is not None:
+        for name, arg in arrived:
+            if name == "shutdown":
+                outbox.close()
+                return
+            try:
+                loop.handle(name, arg)
+            except Exception as exc:  # noqa: BLE001 - the process must outlive a bad command
+                traceback.print_exc()
+                outbox.send("error", f"{name}: {type(exc).__name__}: {exc}")
         try:
             loop.tick()
         except Exception as exc:  # noqa: BLE001
             traceback.print_exc()
             loop.handle("pause")
             outbox.send("error", f"training stopped: {type(exc).__name__}: {exc}")
+    # The GUI process has gone without a word (killed, crashed): nobody is left to train for.
+    outbox.abandon()
+
+
+def _arrived(commands, timeout: float) -> list | None:
+    """Every command that arrives within ``timeout`` seconds ([] if none), or None once the
+    GUI's end of the pipe is closed."""
+    try:
+        if not commands.poll(timeout):
+            return []
+        arrived = [commands.recv()]
+        while commands.poll():
+            arrived.append(commands.recv())
+        return arrived
+    except (EOFError, OSError):
+        return None
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl+C in a terminal reaches the whole process group: the window decides what it
+    means (close), and closing shuts this process down in order."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class _Outbox:
@@ -338,6 +359,10 @@ class _Outbox:
         self.send("stopped")
         self._queue.put(None)
         self._thread.join()
+
+    def abandon(self) -> None:
+        """Let the sender thread end once its queue is empty or a write fails, unwaited."""
+        self._queue.put(None)
 
     def _pump(self) -> None:
         while (data := self._queue.get()) is not None:
