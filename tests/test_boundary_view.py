@@ -318,3 +318,15 @@ def test_the_heatmap_fills_the_plot_area_on_data_of_any_shape(view):
         for y in range(0, image.height(), 3)
     )
     assert white == 0
+
+
+def test_focus_on_an_output_of_several_classes_uses_its_class_colours(view):
+    grid = grid_of(lambda x, y: 1.0 / (1.0 + np.exp(-3.0 * x)))  # P(class 2), 0 left to 1 right
+    view.set_snapshot(snapshot(grid, "multiclass", (2, 4, 3), focus=(2, 2)))
+    image = rgb_of(view.image_item.image)
+    sure = np.rint(palette.toward_white(palette.class_rgb(3)[2], palette.HEAT_STRENGTH))
+    np.testing.assert_allclose(image[50, -1], sure, atol=2)  # the diagram's colour of class 2
+    assert image[50, 0].tolist() == [255, 255, 255]  # P = 0: white
+    assert view._colorbar.getAxis("left").labelText == "P(class 2)"
+    view.set_snapshot(snapshot(grid, "multiclass", (2, 4, 3), focus=(1, 0)))  # hidden: as ever
+    assert view.image_item.image[50, -1] in palette.heatmap_words()

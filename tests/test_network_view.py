@@ -272,17 +272,83 @@ def test_a_trainer_snapshot_draws_every_parameter(view):
 @pytest.mark.parametrize("width", [1, 3, 8, 16, 32])
 def test_bias_squares_never_overlap_a_neuron(view, width):
     view.set_snapshot(make_snapshot(sizes=(2, width, width, 3)))
-    circles = [
-        neuron.mapRectToScene(neuron.shape().boundingRect())
-        for column in view.neurons
-        for neuron in column
-    ]
+    # A square may tuck into the corner of a neuron's bounding box, never onto its disc.
+    discs = [neuron.mapToScene(neuron.shape()) for column in view.neurons for neuron in column]
     squares = [square.mapRectToScene(square.rect()) for layer in view.biases for square in layer]
     assert len(squares) == 2 * width + 3
     assert all(square.width() >= 3 for square in squares)
     for square in squares:
-        assert not any(square.intersects(circle) for circle in circles), (width, square)
+        assert not any(disc.intersects(square) for disc in discs), (width, square)
     # and the diagram still fits in the view
     shown = view.mapToScene(view.viewport().rect()).boundingRect()
     for square in squares:
         assert shown.contains(square)
+
+
+@pytest.mark.parametrize("sizes", [(2, 1, 1), (2, 3, 5), (7, 8, 8, 3), (2, 32, 32, 3)])
+def test_bias_squares_hide_no_link_of_their_neuron(view, sizes):
+    # Huge weights give every link the widest pen, the worst case for overlaps.
+    snap = make_snapshot(sizes, problem="multiclass" if sizes[-1] > 1 else "binary")
+    view.set_snapshot(dataclasses.replace(snap, params=[(w * 1e3, b) for w, b in snap.params]))
+    # links[layer][i, j] goes from neuron i of ``layer`` to neuron j of the next layer
+    links = [
+        np.array(items, object).reshape(n, -1) for items, n in zip(view.links, sizes, strict=False)
+    ]
+    for layer, squares in enumerate(view.biases):
+        for j, square in enumerate(squares):
+            rect = square.mapRectToScene(square.rect())
+            incoming = links[layer][:, j]
+            outgoing = links[layer + 1][j] if layer + 1 < len(links) else []
+            hidden = [
+                link.line()
+                for link in [*incoming, *outgoing]
+                if link.mapToScene(link.shape()).intersects(rect)
+            ]
+            assert hidden == [], (layer, j)
+
+
+def test_clicking_a_bias_opens_the_editor_and_hovering_it_tells_its_value(view, qtbot):
+    view.set_snapshot(with_param(make_snapshot((2, 3, 3), problem="multiclass"), 1, "b", 2, 0.625))
+    square = view.biases[1][2]
+    at = viewport_point(view, square)
+    event = QHelpEvent(QEvent.Type.ToolTip, at, view.viewport().mapToGlobal(at))
+    view.viewportEvent(event)
+    qtbot.waitUntil(lambda: "b[1] 2 = 0.6250" in QToolTip.text())
+    QToolTip.hideText()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    editor = view.findChild(QLineEdit, "paramEditor")
+    assert editor.isVisible() and float(editor.text()) == 0.625
+    editor.selectAll()
+    qtbot.keyClicks(editor, "-2")
+    with qtbot.waitSignal(view.paramEdited, timeout=2000) as blocker:
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert blocker.args == [1, "b", 0, 2, -2.0]
+
+
+def tile_rgb(neuron, row: int, col: int) -> tuple:
+    """The colour a neuron's picture has at one pixel of its tile (row 0 at the top)."""
+    source = neuron.source
+    colour = neuron.image.pixelColor(int(source.x()) + col, int(source.y()) + row)
+    return colour.red(), colour.green(), colour.blue()
+
+
+def test_each_output_of_several_classes_is_drawn_in_its_own_class_colour(view):
+    thumb, k = 12, 4
+    snap = make_snapshot((2, 3, k), thumb=thumb, problem="multiclass")
+    # Class c is sure (P = 1) in the c-th band of columns and impossible (P = 0) elsewhere.
+    band = np.arange(thumb) * k // thumb
+    snap.neuron_grids[-1] = np.broadcast_to(band[None, :, None] == np.arange(k), (thumb, thumb, k))
+    view.set_snapshot(snap)
+    sure = np.rint(palette.toward_white(palette.class_rgb(k), palette.HEAT_STRENGTH))
+    for c, neuron in enumerate(view.neurons[-1]):
+        inside = int(np.flatnonzero(band == c).mean())  # the middle column of its band
+        elsewhere = (inside + thumb // 2) % thumb  # another band, still inside the disc
+        assert np.abs(np.subtract(tile_rgb(neuron, thumb // 2, inside), sure[c])).max() <= 2, c
+        assert min(tile_rgb(neuron, thumb // 2, elsewhere)) >= 250, c  # white where P = 0
+        assert neuron.brush.color().getRgb()[:3] != palette.NEUTRAL  # tinted before a picture
+    # Hidden neurons keep the diverging scale: tanh = 1 there is the paled positive blue.
+    hidden = view.neurons[1][0]
+    snap.neuron_grids[1][...] = 1.0
+    view.set_snapshot(snap)
+    blue = tuple(int(v) for v in palette.heatmap_lut()[palette.SCALE_STEPS - 1, :3])
+    assert tile_rgb(hidden, thumb // 2, thumb // 2) == blue

@@ -1,4 +1,4 @@
-"""Palette: the diverging scale, weight pens for any float, class colours, value indices."""
+"""Palette: the diverging scale, weight pens for any float, class colours and scales, indices."""
 
 import math
 from types import SimpleNamespace
@@ -118,3 +118,32 @@ def test_layer_levels_per_layer_kind():
     features = np.stack([np.linspace(-3, 2, 10), np.linspace(0, 9, 10)], axis=-1)[None]
     low, high = palette.layer_levels(_snap(), 0, features)
     assert low.tolist() == [-3.0, -9.0] and high.tolist() == [3.0, 9.0]
+
+
+def _rgb(words) -> np.ndarray:
+    words = np.asarray(words, np.uint32)
+    return np.stack([(words >> 16) & 255, (words >> 8) & 255, words & 255], axis=-1)
+
+
+def test_class_heatmap_words_run_from_white_to_each_class_colour():
+    words = palette.class_heatmap_words(5)
+    assert words.shape == (5, 256) and words.dtype == np.uint32
+    assert np.all(words >> 24 == 255)  # opaque
+    sure = np.rint(palette.toward_white(palette.class_rgb(5), palette.HEAT_STRENGTH))
+    assert np.array_equal(_rgb(words[:, 0]), np.full((5, 3), 255))  # P = 0: white
+    assert np.array_equal(_rgb(words[:, palette.SCALE_STEPS - 1]), sure)  # P = 1: the class
+    assert np.all(_rgb(words[:, palette.NAN_INDEX]) == palette.NAN_RGB)
+    assert palette.class_heatmap_words(5) is words  # built once
+
+
+def test_layer_words_give_outputs_of_several_classes_their_own_scales():
+    several = _snap("multiclass")
+    several.layer_sizes = (2, 3, 4)
+    assert palette.layer_words(several, 2) is palette.class_heatmap_words(4)
+    assert palette.layer_words(several, 1) is palette.heatmap_words()
+    assert palette.layer_words(_snap(), 2) is palette.heatmap_words()
+    assert palette.layer_words(_snap("regression"), 2) is palette.heatmap_words()
+    # Without a picture yet, an output neuron is filled with its class colour, others neutral.
+    orange, blue = (palette.neuron_brush(several, 2, c).color() for c in (0, 1))
+    assert orange.red() > orange.blue() and blue.blue() > blue.red()
+    assert palette.neuron_brush(several, 1, 0).color().getRgb()[:3] == palette.NEUTRAL

@@ -16,7 +16,7 @@ the class colour between two thin dark lines, which reads on either heatmap colo
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pyqtgraph as pg
@@ -219,22 +219,27 @@ class BoundaryView(LegendPlot):
         self.nan_note.setVisible(bool(np.isnan(values).any()))
 
     def _draw_scalar(self, snap, values: np.ndarray) -> None:
+        words, cmap = palette.heatmap_words(), _diverging_map()
         if snap.focus is not None:
             layer, index = snap.focus
             low, high = palette.layer_levels(snap, layer, values[..., None])
             low, high = float(np.ravel(low)[0]), float(np.ravel(high)[0])
             label = "neuron output"
             self._caption_text(f"showing {neuron_name(snap, layer, index)}")
+            scales = palette.layer_words(snap, layer)
+            if scales.ndim == 2:  # an output of several classes: its diagram colours
+                words, cmap = scales[index], _word_map(scales[index])
+                label = f"P(class {index})"
         else:
             low, high = palette.layer_levels(snap, len(snap.layer_sizes) - 1)
             label = "prediction ŷ" if snap.problem == "regression" else "P(class 1)"
             self._caption_text("")
         indices = palette.value_indices(values, low, high, discrete=self._discretize)
-        self.image_item.set_words(palette.heatmap_words()[indices])
+        self.image_item.set_words(words[indices])
         self.shown_indices = indices
         self._shown_values = values
         self.levels = (low, high)
-        self._show_scale(self.levels, label, _diverging_map())
+        self._show_scale(self.levels, label, cmap)
 
     def _draw_classes(self, probabilities: np.ndarray) -> None:
         k = probabilities.shape[2]
@@ -272,6 +277,18 @@ class BoundaryView(LegendPlot):
 def _diverging_map() -> pg.ColorMap:
     colours = palette.heatmap_lut()[: palette.SCALE_STEPS]
     return pg.ColorMap(np.linspace(0, 1, len(colours)), colours)
+
+
+def _word_map(words: np.ndarray) -> pg.ColorMap:
+    """The colour bar of a word scale (`palette.layer_words`), its NaN colour left out."""
+    return _word_map_of(words[: palette.SCALE_STEPS].tobytes())
+
+
+@lru_cache(maxsize=8)
+def _word_map_of(data: bytes) -> pg.ColorMap:
+    words = np.frombuffer(data, np.uint32)
+    rgb = np.stack([(words >> shift) & 0xFF for shift in (16, 8, 0)], axis=-1)
+    return pg.ColorMap(np.linspace(0, 1, len(words)), rgb.astype(np.uint8))
 
 
 @cache

@@ -1,7 +1,7 @@
 """The network diagram: neurons with live heatmaps, signed links, biases, inline editing.
 
 `NetworkView` draws a `Snapshot` and never computes the model.  Graphics items
-are built once per architecture (layer sizes and input features); each snapshot
+are built once per architecture (layer sizes, input features, problem); each snapshot
 only swaps the pens of links whose quantised pen changed, the brushes of
 biases, and one small image per layer that all its neurons paint a tile of.
 Neuron heatmap levels come from `palette.layer_levels` (the big heatmap uses the
@@ -81,6 +81,7 @@ class _NeuronItem(QGraphicsItem):
         self._bounds = rect.adjusted(-2, -2, 2, 2)
         self.image: QImage | None = None  # shared by the whole layer
         self.source = QRectF()  # this neuron's tile inside ``image``
+        self.brush = palette.value_brush(palette.NEUTRAL_INDEX)  # until there is an image
 
     def boundingRect(self) -> QRectF:
         return self._bounds
@@ -90,7 +91,7 @@ class _NeuronItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         if self.image is None:
-            painter.setBrush(palette.value_brush(palette.NEUTRAL_INDEX))
+            painter.setBrush(self.brush)
         else:
             painter.drawImage(self._rect, self.image, self.source)
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -160,7 +161,8 @@ class NetworkView(QGraphicsView):
 
     # ------------------------------------------------------------------ public
     def set_snapshot(self, snap) -> None:
-        architecture = (tuple(snap.layer_sizes), tuple(snap.feature_names))
+        # The problem picks the output labels and colour scales, so it is built in too.
+        architecture = (tuple(snap.layer_sizes), tuple(snap.feature_names), snap.problem)
         if architecture != self._architecture:
             self._build(snap)
             self._architecture = architecture
@@ -271,10 +273,7 @@ class NetworkView(QGraphicsView):
         ]
         self._links = [self._build_links(layer, centres, radius) for layer in range(len(sizes) - 1)]
         self._neurons = [
-            [
-                self._add_tagged(_NeuronItem(_square(c, radius)), ("n", layer, 0, index), 2)
-                for index, c in enumerate(column)
-            ]
+            [self._build_neuron(snap, c, radius, layer, index) for index, c in enumerate(column)]
             for layer, column in enumerate(centres)
         ]
         side = max(3.0, 0.55 * radius)
@@ -282,15 +281,17 @@ class NetworkView(QGraphicsView):
             [self._build_bias(c, radius, side, layer - 1, j) for j, c in enumerate(centres[layer])]
             for layer in range(1, len(sizes))
         ]
-        reach = radius + BIAS_GAP * radius + side  # how far left of a centre a bias reaches
+        # How far below its neuron's centre a bias square reaches (the same for every neuron).
+        drop = self._biases[-1][-1].rect().bottom() - centres[-1][-1].y()
         self._pen_keys = [np.full(len(items), -1) for items in self._links]
         self._brush_keys = [np.full(len(items), -1) for items in self._biases]
         self._tile_shapes = [()] * len(sizes)
         self._layer_pixels = [None] * len(sizes)
         self._build_labels(snap, centres, radius)
-        half = (max(sizes) - 1) / 2 * pitch + radius
-        width = (len(sizes) - 1) * COLUMN_GAP + radius + reach
-        self._content = QRectF(-reach, -half, width, 2 * half)
+        half = (max(sizes) - 1) / 2 * pitch  # from the middle to the outermost centres
+        width = (len(sizes) - 1) * COLUMN_GAP + 2 * radius
+        height = 2 * half + radius + max(radius, drop)
+        self._content = QRectF(-radius, -half - radius, width, height)
         self._highlight = self.scene().addLine(0, 0, 0, 0, HIGHLIGHT_PEN)
         self._highlight.setZValue(1)
         self._highlight.hide()
@@ -316,11 +317,21 @@ class NetworkView(QGraphicsView):
             for j, b in enumerate(centres[layer + 1])
         ]
 
+    def _build_neuron(self, snap, centre: QPointF, radius, layer, index) -> _NeuronItem:
+        item = _NeuronItem(_square(centre, radius))
+        item.brush = palette.neuron_brush(snap, layer, index)
+        return self._add_tagged(item, ("n", layer, 0, index), 2)
+
     def _build_bias(self, centre: QPointF, radius, side, layer, j) -> QGraphicsRectItem:
-        # Left of the neuron's square and level with its bottom: never over a neuron of
-        # any column (whatever the width), below the links entering its left edge.
-        left = centre.x() - radius - BIAS_GAP * radius - side
-        rect = QRectF(left, centre.y() + radius - side, side, side)
+        # Under the right half of the neuron, hugging its circle.  Links end on a column's
+        # left edge (x = centre - radius) and start on its right edge (x = centre + radius)
+        # at the centre's height, so nothing but neurons lies between those edges and a
+        # square there hides no link.  The gap between two neurons of a column is about
+        # 0.63 radius tall; hugging the curve leaves room there and keeps the square
+        # nearer its own neuron than the next one down.
+        inset = radius - side  # from the centre to the square's left edge
+        top = centre.y() + math.sqrt(radius**2 - inset**2) + BIAS_GAP * radius
+        rect = QRectF(centre.x() + inset, top, side, side)
         item = QGraphicsRectItem(rect)
         item.setPen(OUTLINE)
         return self._add_tagged(item, ("b", layer, 0, j), 3)
@@ -375,7 +386,6 @@ class NetworkView(QGraphicsView):
             self._brush_keys[layer] = shades
 
     def _update_images(self, snap) -> None:
-        words = palette.heatmap_words()
         for layer, grid in enumerate(snap.neuron_grids[: len(self._neurons)]):
             grid = np.asarray(grid)
             if grid.ndim != 3 or grid.shape[2] != len(self._neurons[layer]):
@@ -383,7 +393,12 @@ class NetworkView(QGraphicsView):
             low, high = palette.layer_levels(snap, layer, grid)
             # Tiles stacked top to bottom, each flipped so +y points up on screen, cropped
             # to the neuron's disc by scaling every premultiplied channel by its coverage.
-            tiles = words[palette.value_indices(grid, low, high)[::-1].transpose(2, 0, 1)]
+            indices = palette.value_indices(grid, low, high)[::-1].transpose(2, 0, 1)
+            words = palette.layer_words(snap, layer)
+            if words.ndim == 2:  # one table per neuron: row c colours tile c
+                tiles = words[np.arange(len(indices))[:, None, None], indices]
+            else:
+                tiles = words[indices]
             ny, nx = grid.shape[:2]
             channels = np.ascontiguousarray(tiles).view(np.uint8).reshape(*tiles.shape, 4)
             coverage = palette.disc_coverage(ny, nx)[None, :, :, None]

@@ -13,7 +13,9 @@ Colour scales map values to indices of a 256-entry lookup table (`heatmap_lut`):
 255 is the NaN colour.  Qt colour objects are built once and cached.
 
 Which value range a neuron's colour scale spans (`layer_levels`) lives here too,
-so the network diagram and the big heatmap always agree.
+so the network diagram and the big heatmap always agree.  The outputs of several
+classes get one scale each (`layer_words`), white to their class colour, so each
+output neuron shows the colour its class has in the big heatmap and the legend.
 """
 
 from __future__ import annotations
@@ -83,6 +85,41 @@ def heatmap_words() -> np.ndarray:
     words = argb_words(heatmap_lut()[:, :3])
     words.flags.writeable = False
     return words
+
+
+@lru_cache(maxsize=len(CLASS_RGB))
+def class_heatmap_words(k: int) -> np.ndarray:
+    """(k, 256) ARGB words: row c is the scale of P(class c), white at 0 to class c's heatmap
+    colour at 1 (the big heatmap's colour for a sure class c), the NaN colour last.  The
+    diverging scale would make every output of several classes look alike."""
+    t = np.linspace(0.0, 1.0, SCALE_STEPS)[None, :, None]
+    rgb = toward_white(class_rgb(k)[:, None, :], HEAT_STRENGTH * t)
+    nan = np.broadcast_to(np.array(NAN_RGB, float), (k, 1, 3))
+    words = argb_words(np.rint(np.concatenate([rgb, nan], axis=1)))
+    words.flags.writeable = False
+    return words
+
+
+def layer_words(snap, layer: int) -> np.ndarray:
+    """Word table of a layer's neuron pictures: `heatmap_words` shared by every neuron, or for
+    the outputs of several classes one `class_heatmap_words` row per neuron."""
+    if snap.problem == "multiclass" and layer == len(snap.layer_sizes) - 1:
+        return class_heatmap_words(int(snap.layer_sizes[-1]))
+    return heatmap_words()
+
+
+def neuron_brush(snap, layer: int, index: int) -> QBrush:
+    """Fill of a neuron without a picture yet: the middle of its own scale (`layer_words`),
+    so an output of several classes already shows which class it stands for."""
+    words = layer_words(snap, layer)
+    if words.ndim == 1:
+        return value_brush(NEUTRAL_INDEX)
+    return _word_brush(int(words[index, NEUTRAL_INDEX]))
+
+
+@cache
+def _word_brush(word: int) -> QBrush:
+    return QBrush(QColor.fromRgba(word))
 
 
 @lru_cache(maxsize=8)
