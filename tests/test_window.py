@@ -460,9 +460,15 @@ def test_about_lists_the_keyboard_shortcuts(window):
     assert "Presentation mode" in text and "Step one epoch" in text
 
 
-def test_presentation_mode_clips_nothing_in_the_control_panel(qtbot, window):
+def test_presentation_mode_enlarges_the_views_text_and_clips_nothing(qtbot, window):
     window.resize(1600, 1000)
+    qtbot.waitUntil(lambda: window.network_view.width() > 0)
+    diagram_width, panel_font = window.network_view.width(), window.panel.font().pointSizeF()
     window.set_presentation_mode(True)
+    # The class reads the views; the panel stays as it was, so the diagram keeps its room.
+    assert window.panel.font().pointSizeF() == panel_font
+    assert window.network_view.font().pointSizeF() == pytest.approx(1.5 * panel_font)
+    qtbot.waitUntil(lambda: window.network_view.width() == diagram_width)
     kinds = (QAbstractButton, QLabel, QComboBox, QLineEdit, QAbstractSpinBox)
     widgets = panel_widgets(window.panel, kinds)
     assert len(widgets) > 40

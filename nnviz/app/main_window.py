@@ -379,13 +379,19 @@ class MainWindow(QMainWindow):
             self.showFullScreen()
 
     def set_presentation_mode(self, on: bool) -> None:
-        """Bigger fonts everywhere for a projector (the plots keep their own)."""
+        """Bigger text for a projector where the class looks: the status line, the diagram,
+        the plots, the menus.  The control panel, which the teacher reads from up close,
+        keeps its size, so the views keep their room."""
         self._scale_fonts(PRESENTATION_SCALE if on else 1.0)
 
     def _scale_fonts(self, scale: float) -> None:
         font = QFont(self._base_font)
         font.setPointSizeF(self._base_font.pointSizeF() * scale)
         self.setFont(font)
+        # A size set explicitly (the resolve mask) stops the scaled font propagating.
+        panel_font = QFont(self._base_font)
+        panel_font.setPointSizeF(self._base_font.pointSizeF())
+        self._control_scroll.setFont(panel_font)
         self.status_label.set_point_size(font.pointSizeF() * STATUS_FONT_SCALE, font.pointSizeF())
         # The panel never scrolls sideways: its column grows with the font instead.
         scroll = self._control_scroll
