@@ -245,6 +245,7 @@ def test_controls_that_do_not_apply_are_disabled(qtbot, window):
     settle(qtbot, window)
     assert not panel.classesSpin.isEnabled()
     assert not any(widget.isEnabled() for widget in fixed_points)
+    assert "Split the same points" in panel.regenerateButton.toolTip()  # a new split
     select(panel.optimizerCombo, "momentum")
     settle(qtbot, window)
     assert panel.momentumSpin.isEnabled()

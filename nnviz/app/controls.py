@@ -58,6 +58,11 @@ SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000)
 SPEED_STEPS = len(SPEEDS)  # the slider position meaning unlimited
 # 100 epochs/s: the default network learns circles in a few seconds that a class can follow.
 DEFAULT_SPEED_POSITION = SPEEDS.index(100)
+# "New data" for drawn points and for points used as they are (iris, CSV), by that flag.
+REGENERATE_TIPS = {
+    False: "Draw new random points (next data seed)",
+    True: "Split the same points anew into training and test (next data seed)",
+}
 DEFAULT_WIDTH = 4  # neurons of a newly added hidden layer, as in Playground
 
 ACTIVATION_LABELS = {
@@ -204,9 +209,7 @@ class ControlPanel(QWidget):
             "trainRatioSpin", 10, 90, "Share of the points used for training", " %"
         )
         self.trainRatioSpin.valueChanged.connect(lambda v: self._emit(train_ratio=v / 100))
-        self.regenerateButton = self._button(
-            "regenerateButton", "New data", "Draw new random points (next data seed)"
-        )
+        self.regenerateButton = self._button("regenerateButton", "New data", REGENERATE_TIPS[False])
         form.addRow("Dataset", self.datasetCombo)
         form.addRow("Classes", self.classesSpin)
         form.addRow("Points", self.samplesSpin)
@@ -468,6 +471,7 @@ class ControlPanel(QWidget):
             # iris and CSV points are used as they are: no count to choose, no noise to add.
             for widget in (self.samplesSpin, self.noiseSlider, self.noiseSpin):
                 widget.setEnabled(natural is not None)
+            self.regenerateButton.setToolTip(REGENERATE_TIPS[natural is None])
             self.trainRatioSpin.setValue(round(config.train_ratio * 100))
             for name, check in self.featureChecks.items():
                 check.setChecked(name in config.features)
