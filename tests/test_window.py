@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from nnviz.app.controls import SPEED_STEPS, speed_from_position, speed_text
 from nnviz.app.main_window import MainWindow
+from nnviz.app.run import _close_on_interrupt
 from nnviz.app.settings import load_config, open_settings
 from nnviz.app.worker import running_worker_threads
 from nnviz.core.config import FEATURES, Config
@@ -558,3 +560,19 @@ def test_run_app_trains_exactly_and_saves_a_screenshot(tmp_path):
     assert 0.0 <= metrics["test_accuracy"] <= 1.0
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "QThread" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ctrl_c_in_the_terminal_closes_the_window_and_its_training(qtbot):
+    win = MainWindow(SMALL, dialogs=False)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(win.is_settled)
+    win.toggle_play()
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        _close_on_interrupt(win)
+        signal.raise_signal(signal.SIGINT)
+        qtbot.waitUntil(lambda: not win.isVisible())
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert running_worker_threads() == 0
