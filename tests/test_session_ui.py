@@ -46,7 +46,7 @@ def test_save_then_open_restores_the_run(qtbot, window, tmp_path):
     qtbot.waitUntil(window.is_settled)
     assert_same_run(snapshot_of(window.trainer), saved)
     assert window.panel.hiddenSpin.value() == 3
-    assert window.loss_view.point_count() == 30
+    assert window.loss_view.point_count() == 31  # epochs 0..30
     assert window.shown_snapshot.epoch == 30
     window.run_epochs(5)  # and it trains on from there
     qtbot.waitUntil(window.is_settled)

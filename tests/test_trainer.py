@@ -40,9 +40,9 @@ def test_keep_or_rebuild_for_every_field(trained, name, points_csv):
     assert rebuilt is Config.rebuild_needed(changes)
     assert getattr(trained.config, name) == changes[name]
     if rebuilt:
-        assert trained.epoch == 0 and len(trained.history) == 0
+        assert trained.epoch == 0 and len(trained.history) == 1  # the untrained epoch 0
     else:
-        assert trained.epoch == 5 and len(trained.history) == 5
+        assert trained.epoch == 5 and len(trained.history) == 6
         np.testing.assert_array_equal(_flat(trained.params), before)
         trained.step(1)  # the new setting trains
         assert trained.epoch == 6
@@ -65,11 +65,15 @@ def test_configure_without_change_is_a_no_op(trained):
 
 def test_step_reports_metrics_and_history():
     trainer = Trainer()
-    assert trainer.epoch == 0 and len(trainer.history) == 0
+    assert trainer.epoch == 0 and trainer.history.latest == (0, *trainer.history.latest[1:])
+    initial = trainer.metrics
     metrics = trainer.step(3)
     assert set(metrics) == {"epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy"}
     assert metrics["epoch"] == trainer.epoch == 3
-    assert list(trainer.history.view().epochs) == [1, 2, 3]
+    history = trainer.history.view()
+    assert list(history.epochs) == [0, 1, 2, 3]  # epoch 0: before any training
+    assert history.train_loss[0] == initial["train_loss"] != history.train_loss[1]
+    assert history.test_score[0] == initial["test_accuracy"]
     assert trainer.step(0)["epoch"] == 3
     with pytest.raises(ValueError, match="epochs"):
         trainer.step(-1)
@@ -92,7 +96,7 @@ def test_reset_returns_to_the_same_initial_weights(trained):
     np.testing.assert_array_equal(_flat(trained.initial_params), initial)
     assert not np.array_equal(_flat(trained.params), initial)
     trained.reset()
-    assert trained.epoch == 0 and len(trained.history) == 0
+    assert trained.epoch == 0 and len(trained.history) == 1
     np.testing.assert_array_equal(_flat(trained.params), initial)
     trained.step(5)
     again = Trainer(Config())
@@ -137,7 +141,7 @@ def test_divergence_keeps_last_finite_weights_and_can_continue():
     assert trainer.diverged is not None and trainer.diverged == trainer.epoch + 1
     assert np.isfinite(_flat(trainer.params)).all()
     assert np.isfinite(metrics["train_loss"])
-    assert len(trainer.history) == trainer.epoch
+    assert len(trainer.history) == trainer.epoch + 1
     trainer.configure(lr=1e-4)
     trainer.step(10)
     assert trainer.diverged is None and np.isfinite(trainer.metrics["train_loss"])
@@ -167,7 +171,7 @@ def test_snapshot_is_independent_of_the_trainer():
     w0 = snap.params[0][0].copy()
     trainer.step(10)
     np.testing.assert_array_equal(snap.params[0][0], w0)
-    assert snap.epoch == 0 and len(snap.history.epochs) == 0
+    assert snap.epoch == 0 and list(snap.history.epochs) == [0]
     assert [g.shape for g in snap.neuron_grids] == [(16, 16, 2), (16, 16, 3), (16, 16, 1)]
     focus = trainer.snapshot(resolution=40, focus=(1, 2))
     assert focus.focus == (1, 2) and focus.boundary.values.shape == (40, 40)
@@ -176,7 +180,7 @@ def test_snapshot_is_independent_of_the_trainer():
 def test_state_dict_round_trip_through_json(trained):
     state = json.loads(json.dumps(trained.state_dict()))
     copy = Trainer.from_state_dict(state)
-    assert copy.epoch == 5 and copy.config == trained.config and len(copy.history) == 5
+    assert copy.epoch == 5 and copy.config == trained.config and len(copy.history) == 6
     np.testing.assert_array_equal(_flat(copy.params), _flat(trained.params))
     np.testing.assert_array_equal(_flat(copy.initial_params), _flat(trained.initial_params))
     copy.step(3)

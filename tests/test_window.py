@@ -72,18 +72,18 @@ def test_play_then_pause_stops_the_epochs(qtbot, window):
     window.worker.set_focus(None)  # one more round trip through the worker
     settle(qtbot, window)
     assert window.trainer.epoch == paused_at == window.shown_snapshot.epoch
-    assert window.loss_view.point_count() == paused_at
+    assert window.loss_view.point_count() == paused_at + 1  # and epoch 0
 
 
 def test_reset_returns_to_epoch_zero_with_the_same_weights(qtbot, window):
     initial = first_weights(window.trainer)
     window.run_epochs(40)
     settle(qtbot, window)
-    assert window.trainer.epoch == 40 and window.loss_view.point_count() == 40
+    assert window.trainer.epoch == 40 and window.loss_view.point_count() == 41
     qtbot.mouseClick(window.panel.resetButton, Qt.LeftButton)
     settle(qtbot, window)
     assert window.trainer.epoch == 0
-    assert window.loss_view.point_count() == 0
+    assert window.loss_view.point_count() == 1  # epoch 0 again, nothing after it
     for a, b in zip(initial, first_weights(window.trainer), strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -345,7 +345,7 @@ def test_learning_rate_keeps_weights_and_hidden_width_rebuilds(qtbot, window):
     window.panel.hiddenSpin.setValue(7)
     settle(qtbot, window)
     assert window.trainer.epoch == 0 and window.trainer.layer_sizes == (2, 7, 1)
-    assert window.loss_view.point_count() == 0
+    assert window.loss_view.point_count() == 1  # the new network's epoch 0
 
 
 def test_bad_learning_rate_text_is_refused_with_a_message(qtbot, window):

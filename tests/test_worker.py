@@ -102,7 +102,7 @@ def test_pause_stops_training_and_reset_restores_initial_weights(qtbot, harness)
     worker.reset()
     qtbot.waitUntil(receiver.is_settled)
     assert worker.trainer.epoch == 0
-    assert len(receiver.snapshots[-1].history.epochs) == 0
+    assert list(receiver.snapshots[-1].history.epochs) == [0]
     for a, b in zip(initial, weights(worker.trainer), strict=True):
         np.testing.assert_array_equal(a, b)
 

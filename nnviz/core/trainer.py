@@ -34,7 +34,8 @@ class Trainer:
 
     Attributes: ``config`` (the current settings), ``data`` (a `Dataset`),
     ``epoch``, ``metrics`` (latest metrics dict), ``diverged`` (None, or the
-    epoch whose update turned non-finite) and ``history`` (a `MetricHistory`).
+    epoch whose update turned non-finite) and ``history`` (a `MetricHistory` whose
+    first row is epoch 0, the untrained network, so curves start where training does).
     """
 
     def __init__(self, config: Config | None = None, data: Dataset | None = None):
@@ -81,6 +82,8 @@ class Trainer:
         self.diverged: int | None = None
         self.history.clear()
         self._refresh_metrics()
+        # Epoch 0 is the untrained network: the curves start where training starts from.
+        self.history.record(0, self._engine.evaluate())
 
     def _refresh_metrics(self) -> None:
         self.metrics = self._metrics_dict(self._engine.evaluate())
