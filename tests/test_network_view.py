@@ -352,3 +352,24 @@ def test_each_output_of_several_classes_is_drawn_in_its_own_class_colour(view):
     view.set_snapshot(snap)
     blue = tuple(int(v) for v in palette.heatmap_lut()[palette.SCALE_STEPS - 1, :3])
     assert tile_rgb(hidden, thumb // 2, thumb // 2) == blue
+
+
+def test_every_link_is_drawn_once_with_its_own_pen_strongest_on_top(view, qtbot):
+    snap = with_param(make_snapshot(), 0, "w", (1, 2), 5.0)  # the one widest link
+    view.set_snapshot(snap)
+    drawn = [(pen, line) for pen, lines in view._link_layer.groups for line in lines]
+    links = [link for links in view.links for link in links]
+    assert len(drawn) == len(links) == 2 * 4 + 4 * 3 + 3 * 1
+    pen_of = {(ln.line().x1(), ln.line().y1(), ln.line().x2(), ln.line().y2()): ln for ln in links}
+    for pen, line in drawn:
+        assert pen == pen_of[(line.x1(), line.y1(), line.x2(), line.y2())].pen()
+    widths = [pen.widthF() for pen, _ in view._link_layer.groups]
+    assert widths == sorted(widths)  # thinnest first: the strong weights lie on top
+    strongest = view.links[0][1 * 4 + 2]
+    assert drawn[-1][1] == strongest.line()
+    # On screen the link's own colour shows where it runs, and nothing off every link.
+    image = view.viewport().grab().toImage()
+    on_link = image.pixelColor(view.mapFromScene(strongest.line().pointAt(0.5)))
+    assert on_link.rgb() == strongest.pen().color().rgb()
+    assert view._item_at(view.mapFromScene(strongest.line().pointAt(0.5))) is strongest
+    assert view._item_at(QPoint(2, 2)) is None

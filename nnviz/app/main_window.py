@@ -50,6 +50,9 @@ MESSAGE_MS = 10_000
 # While training, the costlier views redraw less often than the heatmap (seconds between).
 NETWORK_VIEW_SECONDS = 1 / 10
 LOSS_VIEW_SECONDS = 1 / 3
+# A throttled view whose drawing takes longer (a diagram of thousands of links) waits
+# longer, so that it takes at most this share of the GUI thread's time.
+VIEW_SHARE = 0.2
 PAINT_GRACE_MS = 50  # a frame counts as drawn after this even if no paint came
 SESSION_FILTER = f"nnviz sessions (*{SUFFIX});;All files (*)"
 DIVERGED_TEXT = (
@@ -83,25 +86,31 @@ def _key_names(action: QAction) -> str:
 
 
 class Throttle:
-    """Passes snapshots to one view's draw function at most every ``seconds``;
-    `flush` draws the last one held back."""
+    """Passes snapshots to one view's draw function at most every ``seconds``, or less
+    often when ``cost()`` (seconds the view's last drawing took) would exceed
+    `VIEW_SHARE` of the time; `flush` draws the last one held back."""
 
-    def __init__(self, seconds: float, draw):
+    def __init__(self, seconds: float, draw, cost=lambda: 0.0, clock=time.perf_counter):
         self.seconds = seconds
         self.draw = draw
+        self.cost = cost
+        self.clock = clock
         self._pending = None
         self._drawn_at = -math.inf
 
+    def interval(self) -> float:
+        return max(self.seconds, self.cost() / VIEW_SHARE)
+
     def offer(self, snap) -> None:
         self._pending = snap
-        if time.perf_counter() - self._drawn_at >= self.seconds:
+        if self.clock() - self._drawn_at >= self.interval():
             self.flush()
 
     def flush(self) -> None:
         if self._pending is not None:
             snap, self._pending = self._pending, None
             self.draw(snap)
-            self._drawn_at = time.perf_counter()
+            self._drawn_at = self.clock()
 
 
 class MainWindow(QMainWindow):
@@ -173,7 +182,11 @@ class MainWindow(QMainWindow):
         self._scale_fonts(1.0)
 
         self._throttles = [
-            Throttle(NETWORK_VIEW_SECONDS, self.network_view.set_snapshot),
+            Throttle(
+                NETWORK_VIEW_SECONDS,
+                self.network_view.set_snapshot,
+                cost=lambda: self.network_view.draw_seconds,
+            ),
             Throttle(LOSS_VIEW_SECONDS, self._draw_loss_view),
         ]
         self.worker = TrainingWorker(trainer)

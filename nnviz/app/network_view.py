@@ -12,9 +12,10 @@ under the pointer, so nothing per item has to be refreshed on every frame.
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QTransform
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -99,6 +100,26 @@ class _NeuronItem(QGraphicsItem):
         painter.drawEllipse(self._rect)
 
 
+class _LinkLayer(QGraphicsItem):
+    """Every link of the diagram in one item: one drawLines call per pen, thinnest first so
+    strong weights lie on top.  That paints thousands of links (8 layers of 32) in less
+    than half the time of an item each.  The per-link QGraphicsLineItems stay off the
+    scene and keep each link's line, pen and tag for tooltips, editing and tests."""
+
+    def __init__(self, bounds: QRectF):
+        super().__init__()
+        self._bounds = bounds
+        self.groups: list[tuple[QPen, list[QLineF]]] = []
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        for pen, lines in self.groups:
+            painter.setPen(pen)
+            painter.drawLines(lines)
+
+
 class _ParamEditor(QLineEdit):
     """Inline, non-blocking number entry: Enter accepts, Escape or leaving cancels."""
 
@@ -135,8 +156,10 @@ class NetworkView(QGraphicsView):
         self.setRenderHints(
             QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform
         )
-        # Every frame changes the neuron images anyway; tracking per-item dirty areas costs more.
-        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
+        # Every frame changes the neuron images anyway: the view repaints whole, and only
+        # when told (set_snapshot, hover), since the scene's own change notices would
+        # repaint a big diagram a second time one event later.
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.NoViewportUpdate)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setBackgroundBrush(QColor("white"))
@@ -155,12 +178,18 @@ class NetworkView(QGraphicsView):
         self._content = QRectF()
         self._max_width = 1.0
         self._hovered = None
+        self._highlighted = None
         self._editing = None
         self._editor = _ParamEditor(self.viewport())
         self._editor.returnPressed.connect(self._accept_edit)
+        # What the last update cost, set_snapshot plus the paint it caused: the window
+        # draws a big network less often so that it never crowds out the heatmap.
+        self.draw_seconds = 0.0
+        self._set_seconds = 0.0
 
     # ------------------------------------------------------------------ public
     def set_snapshot(self, snap) -> None:
+        started = time.perf_counter()
         # The problem picks the output labels and colour scales, so it is built in too.
         architecture = (tuple(snap.layer_sizes), tuple(snap.feature_names), snap.problem)
         if architecture != self._architecture:
@@ -171,6 +200,12 @@ class NetworkView(QGraphicsView):
         self._update_images(snap)
         self._update_focus(snap.focus)
         self.viewport().update()
+        self._set_seconds = time.perf_counter() - started
+
+    def paintEvent(self, event) -> None:
+        started = time.perf_counter()
+        super().paintEvent(event)
+        self.draw_seconds = self._set_seconds + time.perf_counter() - started
 
     @property
     def links(self) -> list[list[QGraphicsLineItem]]:
@@ -292,9 +327,18 @@ class NetworkView(QGraphicsView):
         width = (len(sizes) - 1) * COLUMN_GAP + 2 * radius
         height = 2 * half + radius + max(radius, drop)
         self._content = QRectF(-radius, -half - radius, width, height)
+        every_link = [link for links in self._links for link in links]
+        self._link_lines = [link.line() for link in every_link]
+        self._link_ends = np.array(
+            [(ln.x1(), ln.y1(), ln.x2(), ln.y2()) for ln in self._link_lines], float
+        ).reshape(-1, 4)
+        self._link_half_widths = np.zeros(len(every_link))
+        self._link_layer = _LinkLayer(self._content)
+        self.scene().addItem(self._link_layer)
         self._highlight = self.scene().addLine(0, 0, 0, 0, HIGHLIGHT_PEN)
         self._highlight.setZValue(1)
         self._highlight.hide()
+        self._highlighted = None  # the link line under the highlight, if shown
         self._focus_ring = self.scene().addEllipse(QRectF(), FOCUS_PEN)
         self._focus_ring.setZValue(2.5)
         self._focus_ring.hide()
@@ -307,15 +351,14 @@ class NetworkView(QGraphicsView):
         return item
 
     def _build_links(self, layer: int, centres, radius: float) -> list[QGraphicsLineItem]:
-        return [
-            self._add_tagged(
-                QGraphicsLineItem(a.x() + radius, a.y(), b.x() - radius, b.y()),
-                ("w", layer, i, j),
-                0,
-            )
-            for i, a in enumerate(centres[layer])
-            for j, b in enumerate(centres[layer + 1])
-        ]
+        """The links of a params layer, row-major (i, j); drawn by the `_LinkLayer`."""
+        links = []
+        for i, a in enumerate(centres[layer]):
+            for j, b in enumerate(centres[layer + 1]):
+                link = QGraphicsLineItem(a.x() + radius, a.y(), b.x() - radius, b.y())
+                link.setData(ROLE, ("w", layer, i, j))
+                links.append(link)
+        return links
 
     def _build_neuron(self, snap, centre: QPointF, radius, layer, index) -> _NeuronItem:
         item = _NeuronItem(_square(centre, radius))
@@ -373,17 +416,33 @@ class NetworkView(QGraphicsView):
 
     # ------------------------------------------------------------------ per snapshot
     def _update_links(self, snap) -> None:
+        changed = False
         for layer, (weights, bias) in enumerate(snap.params):
             keys = palette.weight_pen_keys(weights, WEIGHT_SCALE, self._max_width).ravel()
             items = self._links[layer]
             for k in np.flatnonzero(keys != self._pen_keys[layer]):
                 items[k].setPen(palette.pen_for_key(int(keys[k]), self._max_width))
+                changed = True
             self._pen_keys[layer] = keys
             shades = palette.signed_color_indices(np.ravel(bias), WEIGHT_SCALE)
             squares = self._biases[layer]
             for k in np.flatnonzero(shades != self._brush_keys[layer]):
                 squares[k].setBrush(palette.value_brush(int(shades[k])))
             self._brush_keys[layer] = shades
+        if changed:
+            self._group_links()
+
+    def _group_links(self) -> None:
+        """Hand the link layer its lines grouped by pen, and note each link's half width."""
+        keys = np.concatenate(self._pen_keys)
+        order = palette.pen_key_order(keys)
+        starts = np.flatnonzero(np.diff(keys[order])) + 1
+        lines, groups = self._link_lines, []
+        for members in np.split(order, starts):
+            pen = palette.pen_for_key(int(keys[members[0]]), self._max_width)
+            groups.append((pen, [lines[k] for k in members]))
+            self._link_half_widths[members] = pen.widthF() / 2
+        self._link_layer.groups = groups
 
     def _update_images(self, snap) -> None:
         for layer, grid in enumerate(snap.neuron_grids[: len(self._neurons)]):
@@ -462,12 +521,29 @@ class NetworkView(QGraphicsView):
 
     # ------------------------------------------------------------------ pointer
     def _item_at(self, pos) -> QGraphicsItem | None:
-        """The topmost link, bias or neuron within a few pixels of a viewport position."""
+        """The bias or neuron, else the nearest link, within a few pixels of a viewport
+        position."""
         area = QRect(pos.x() - HIT_SLOP, pos.y() - HIT_SLOP, 2 * HIT_SLOP + 1, 2 * HIT_SLOP + 1)
         for item in self.items(area):
             if item.data(ROLE) is not None:
                 return item
-        return None
+        if not len(self._link_ends):
+            return None
+        # Links are not scene items (see _LinkLayer): measure the distance to each one.
+        point = self.mapToScene(pos)
+        x1, y1, x2, y2 = self._link_ends.T
+        dx, dy = x2 - x1, y2 - y1
+        along = ((point.x() - x1) * dx + (point.y() - y1) * dy) / np.maximum(
+            dx * dx + dy * dy, 1e-12
+        )
+        along = np.clip(along, 0.0, 1.0)
+        distance = np.hypot(x1 + along * dx - point.x(), y1 + along * dy - point.y())
+        reach = self._link_half_widths + HIT_SLOP / self.transform().m11()
+        nearest = int(np.argmin(distance - reach))
+        if distance[nearest] > reach[nearest]:
+            return None
+        layer, index = divmod_links(nearest, [len(links) for links in self._links])
+        return self._links[layer][index]
 
     def mousePressEvent(self, event) -> None:
         item = self._item_at(event.position().toPoint()) if self._snap is not None else None
@@ -486,20 +562,24 @@ class NetworkView(QGraphicsView):
         item = self._item_at(event.position().toPoint())
         tag = item.data(ROLE) if item is not None else None
         self._set_hovered((tag[1], tag[3]) if tag and tag[0] == "n" else None)
-        if tag and tag[0] == "w":
+        highlighted = item.line() if tag and tag[0] == "w" else None
+        if highlighted is not None:
             pen = QPen(HIGHLIGHT_PEN)
             pen.setWidthF(item.pen().widthF() + 4)
             self._highlight.setPen(pen)
-            self._highlight.setLine(item.line())
-            self._highlight.show()
-        else:
-            self._highlight.hide()
+            self._highlight.setLine(highlighted)
+        if highlighted != self._highlighted:  # a repaint only when the highlight moves
+            self._highlighted = highlighted
+            self._highlight.setVisible(highlighted is not None)
+            self.viewport().update()
 
     def leaveEvent(self, event) -> None:
         super().leaveEvent(event)
         self._set_hovered(None)
-        if self._snap is not None:
+        if self._snap is not None and self._highlighted is not None:
+            self._highlighted = None
             self._highlight.hide()
+            self.viewport().update()
 
     def _set_hovered(self, neuron) -> None:
         if neuron != self._hovered:
@@ -529,6 +609,15 @@ class NetworkView(QGraphicsView):
         layer, kind, i, j = self._editing
         self._editor.hide()
         self.paramEdited.emit(layer, kind, i, j, value)
+
+
+def divmod_links(flat: int, counts: list[int]) -> tuple[int, int]:
+    """(layer, index within the layer) of the ``flat``-th link of all layers."""
+    for layer, count in enumerate(counts):
+        if flat < count:
+            return layer, flat
+        flat -= count
+    raise IndexError(flat)
 
 
 def _square(centre: QPointF, radius: float) -> QRectF:

@@ -203,6 +203,13 @@ def _unit_magnitude(values, max_abs: float) -> np.ndarray:
         return np.clip(np.asarray(values, float) / max_abs, -1.0, 1.0)
 
 
+def pen_key_order(keys) -> np.ndarray:
+    """Indices that sort `weight_pen_keys` keys thinnest pen first, equal keys together:
+    drawn in that order, the strongest weights lie on top."""
+    keys = np.asarray(keys)
+    return np.lexsort((keys, keys % _WIDTH_STEPS))
+
+
 @lru_cache(maxsize=4096)
 def pen_for_key(key: int, max_width: float) -> QPen:
     """The cached pen for a `weight_pen_keys` key.  Do not modify the returned pen."""
