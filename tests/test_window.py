@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz.app.controls import SPEED_STEPS, speed_from_position, speed_text
-from nnviz.app.main_window import MainWindow
+from nnviz.app.main_window import VIEW_SHARE, MainWindow, Throttle
 from nnviz.app.run import _close_on_interrupt
 from nnviz.app.settings import load_config, open_settings
 from nnviz.app.worker import running_worker_threads
@@ -576,3 +576,21 @@ def test_ctrl_c_in_the_terminal_closes_the_window_and_its_training(qtbot):
     finally:
         signal.signal(signal.SIGINT, previous)
     assert running_worker_threads() == 0
+
+
+def test_a_costly_view_is_drawn_less_often_than_its_throttle_says():
+    now, drawn = [0.0], []
+    cost = [0.01]  # seconds the view's last drawing took
+    throttle = Throttle(0.1, drawn.append, cost=lambda: cost[0], clock=lambda: now[0])
+    for step in range(100):  # 1 s of frames at 100 Hz
+        now[0] = step / 100
+        throttle.offer(step)
+    assert len(drawn) == 10  # cheap: every 0.1 s as asked
+    cost[0] = 0.05  # a big diagram: at most VIEW_SHARE of the time, every 0.25 s
+    drawn.clear()
+    for step in range(100, 200):
+        now[0] = step / 100
+        throttle.offer(step)
+    assert len(drawn) == 4 and throttle.interval() == pytest.approx(0.05 / VIEW_SHARE)
+    throttle.flush()  # idle: the last frame is drawn whatever it costs
+    assert drawn[-1] == 199
