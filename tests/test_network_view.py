@@ -373,3 +373,28 @@ def test_every_link_is_drawn_once_with_its_own_pen_strongest_on_top(view, qtbot)
     assert on_link.rgb() == strongest.pen().color().rgb()
     assert view._item_at(view.mapFromScene(strongest.line().pointAt(0.5))) is strongest
     assert view._item_at(QPoint(2, 2)) is None
+
+
+def test_layer_captions_shorten_when_columns_crowd_them(view, qtbot):
+    view.resize(540, 900)  # the window's middle pane: tall and narrow
+    deep = (7, *(32,) * 8, 1)
+    view.set_snapshot(make_snapshot(deep, thumb=4))
+    captions = [item.text() for item, _, _ in view._captions]
+    assert captions == ["in", *(f"h{k}" for k in range(1, 9)), "out"]
+    spans = []  # (left, right) in viewport pixels: captions keep their size at any zoom
+    for item, _, _ in view._captions:
+        left = view.mapFromScene(item.pos()).x() + item.transform().dx()
+        spans.append((left, left + item.boundingRect().width()))
+    assert all(a[1] < b[0] for a, b in pairwise(spans))  # none runs into the next
+    view.set_snapshot(make_snapshot((2, 4, 1)))  # room to spare: the full words
+    assert [item.text() for item, _, _ in view._captions] == ["input", "hidden 1", "output"]
+
+
+def test_a_tall_view_gets_taller_columns_once_resizing_pauses(view, qtbot):
+    view.resize(900, 450)
+    view.set_snapshot(make_snapshot((2, 16, 16, 16, 1), thumb=4))
+    wide = view.neurons[1][0].boundingRect().height()
+    view.resize(450, 900)  # the same network in a tall pane: bigger neurons, after a pause
+    qtbot.waitUntil(lambda: view.neurons[1][0].boundingRect().height() > 1.5 * wide)
+    on_screen = view.mapFromScene(view.neurons[1][0].sceneBoundingRect()).boundingRect()
+    assert on_screen.height() > 12  # pixels: a neuron big enough to see its picture

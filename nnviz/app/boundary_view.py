@@ -25,8 +25,8 @@ from PySide6.QtGui import QImage, QPainterPath
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsView
 
 from . import palette
+from .diagram_items import neuron_name
 from .legend_plot import LegendPlot
-from .network_view import neuron_name
 
 TRAIN_SIZE = 9
 TEST_SIZE = 11

@@ -1,12 +1,14 @@
 """The network diagram: neurons with live heatmaps, signed links, biases, inline editing.
 
 `NetworkView` draws a `Snapshot` and never computes the model.  Graphics items
-are built once per architecture (layer sizes, input features, problem); each snapshot
-only swaps the pens of links whose quantised pen changed, the brushes of
-biases, and one small image per layer that all its neurons paint a tile of.
-Neuron heatmap levels come from `palette.layer_levels` (the big heatmap uses the
-same rule).  Tooltips, hover and clicks are resolved by the view from the item
-under the pointer, so nothing per item has to be refreshed on every frame.
+are built once per architecture (layer sizes, input features, problem) and laid out
+for the view's shape; each snapshot only swaps the pens of links whose quantised pen
+changed (one `LinkLayer` paints all links, grouped by pen), the brushes of biases, and
+one small image per layer that all its neurons paint a tile of.  Neuron heatmap levels
+come from `palette.layer_levels` (the big heatmap uses the same rule).  Tooltips, hover
+and clicks are resolved from the item, or the nearest link, under the pointer, so
+nothing per item has to be refreshed on every frame.  The pieces live in
+`diagram_items`.
 """
 
 from __future__ import annotations
@@ -15,8 +17,14 @@ import math
 import time
 
 import numpy as np
-from PySide6.QtCore import QEvent, QLineF, QPointF, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QTransform
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QPainter,
+    QPen,
+    QTransform,
+)
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsLineItem,
@@ -24,120 +32,38 @@ from PySide6.QtWidgets import (
     QGraphicsScene,
     QGraphicsSimpleTextItem,
     QGraphicsView,
-    QLineEdit,
     QToolTip,
 )
 
-from nnviz.core.config import FEATURE_LABELS
-
 from . import palette
+from .diagram_items import (
+    LABEL_GAP,
+    OUTLINE,
+    LinkLayer,
+    NeuronItem,
+    ParamEditor,
+    divmod_links,
+    feature_label,
+    format_value,
+    neuron_name,
+    set_label_text,
+    square_around,
+    text_width,
+)
 
 WEIGHT_SCALE = 2.0  # |w| at which a link reaches full colour and its widest pen
 COLUMN_GAP = 150.0  # scene units between layer columns
 COLUMN_HEIGHT = 420.0  # scene units the widest layer may span
 MAX_PITCH = 70.0  # neuron spacing cap for narrow layers
 MAX_SCALE = 2.0  # never blow a tiny network up beyond this zoom
-LABEL_GAP = 6  # pixels between a neuron and its label
+RELAYOUT_CHANGE = 0.15  # a change of column height that is worth a new layout
+RELAYOUT_MS = 150  # after the last resize
 HIT_SLOP = 3  # pixels of tolerance when pointing at a thin link
 BIAS_GAP = 0.12  # space between a bias square and its neuron, as a fraction of the radius
 ROLE = 0  # QGraphicsItem.data key holding (kind, layer, i, j)
-OUTLINE = QPen(QColor(90, 90, 90), 1.2)
 FOCUS_PEN = QPen(QColor(20, 20, 20), 3.0)
 HIGHLIGHT_PEN = QPen(QColor(0, 0, 0, 90), 1.0)
 _PREMULTIPLIED = QImage.Format.Format_ARGB32_Premultiplied  # drawn without a conversion
-
-
-def format_value(value: float) -> str:
-    """Four decimals for ordinary magnitudes, scientific notation otherwise."""
-    if not math.isfinite(value):
-        return str(value)
-    if value == 0 or 1e-3 <= abs(value) < 1e5:
-        return f"{value:.4f}"
-    return f"{value:.3e}"
-
-
-def neuron_name(snap, layer: int, index: int) -> str:
-    """Human name of neuron ``index`` of ``layer`` (0 = input features), counted from 1."""
-    if layer == 0:
-        return feature_label(snap.feature_names[index])
-    if layer == len(snap.layer_sizes) - 1:
-        if snap.layer_sizes[-1] == 1:
-            return "the output neuron"
-        return f"output neuron {index + 1} (class {index})"
-    return f"neuron {index + 1} of hidden layer {layer}"
-
-
-def feature_label(feature: str) -> str:
-    return FEATURE_LABELS.get(feature, feature)
-
-
-class _NeuronItem(QGraphicsItem):
-    """A circle showing one tile of its layer's heatmap image (cropped to a disc already)."""
-
-    def __init__(self, rect: QRectF):
-        super().__init__()
-        self._rect = rect
-        self._circle = QPainterPath()
-        self._circle.addEllipse(rect)
-        self._bounds = rect.adjusted(-2, -2, 2, 2)
-        self.image: QImage | None = None  # shared by the whole layer
-        self.source = QRectF()  # this neuron's tile inside ``image``
-        self.brush = palette.value_brush(palette.NEUTRAL_INDEX)  # until there is an image
-
-    def boundingRect(self) -> QRectF:
-        return self._bounds
-
-    def shape(self) -> QPainterPath:
-        return self._circle
-
-    def paint(self, painter: QPainter, option, widget=None) -> None:
-        if self.image is None:
-            painter.setBrush(self.brush)
-        else:
-            painter.drawImage(self._rect, self.image, self.source)
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(OUTLINE)
-        painter.drawEllipse(self._rect)
-
-
-class _LinkLayer(QGraphicsItem):
-    """Every link of the diagram in one item: one drawLines call per pen, thinnest first so
-    strong weights lie on top.  That paints thousands of links (8 layers of 32) in less
-    than half the time of an item each.  The per-link QGraphicsLineItems stay off the
-    scene and keep each link's line, pen and tag for tooltips, editing and tests."""
-
-    def __init__(self, bounds: QRectF):
-        super().__init__()
-        self._bounds = bounds
-        self.groups: list[tuple[QPen, list[QLineF]]] = []
-
-    def boundingRect(self) -> QRectF:
-        return self._bounds
-
-    def paint(self, painter: QPainter, option, widget=None) -> None:
-        for pen, lines in self.groups:
-            painter.setPen(pen)
-            painter.drawLines(lines)
-
-
-class _ParamEditor(QLineEdit):
-    """Inline, non-blocking number entry: Enter accepts, Escape or leaving cancels."""
-
-    def __init__(self, parent):
-        super().__init__(parent)
-        self.setObjectName("paramEditor")
-        self.setFixedWidth(110)
-        self.hide()
-
-    def keyPressEvent(self, event) -> None:
-        if event.key() == Qt.Key.Key_Escape:
-            self.hide()
-            return
-        super().keyPressEvent(event)
-
-    def focusOutEvent(self, event) -> None:
-        super().focusOutEvent(event)
-        self.hide()
 
 
 class NetworkView(QGraphicsView):
@@ -169,8 +95,9 @@ class NetworkView(QGraphicsView):
         self._architecture = None
         self._links: list[list[QGraphicsLineItem]] = []  # per params layer, (i, j) row-major
         self._biases: list[list[QGraphicsRectItem]] = []  # per params layer
-        self._neurons: list[list[_NeuronItem]] = []  # per layer, input features first
+        self._neurons: list[list[NeuronItem]] = []  # per layer, input features first
         self._labels: list[tuple[QGraphicsSimpleTextItem, str]] = []  # with the side they sit on
+        self._captions: list[tuple[QGraphicsSimpleTextItem, str, str]] = []  # long, short text
         self._pen_keys: list[np.ndarray] = []
         self._brush_keys: list[np.ndarray] = []
         self._tile_shapes: list[tuple] = []
@@ -180,7 +107,12 @@ class NetworkView(QGraphicsView):
         self._hovered = None
         self._highlighted = None
         self._editing = None
-        self._editor = _ParamEditor(self.viewport())
+        self._built_height = COLUMN_HEIGHT
+        self._relayout = QTimer(self)
+        self._relayout.setSingleShot(True)
+        self._relayout.setInterval(RELAYOUT_MS)
+        self._relayout.timeout.connect(self._lay_out_again)
+        self._editor = ParamEditor(self.viewport())
         self._editor.returnPressed.connect(self._accept_edit)
         # What the last update cost, set_snapshot plus the paint it caused: the window
         # draws a big network less often so that it never crowds out the heatmap.
@@ -297,8 +229,7 @@ class NetworkView(QGraphicsView):
         self._editor.hide()
         self._hovered = None
         self.scene().clear()
-        # Deep networks get taller columns so the diagram keeps a screen-like shape.
-        column_height = max(COLUMN_HEIGHT, 0.6 * COLUMN_GAP * (len(sizes) - 1))
+        column_height = self._built_height = self._column_height(len(sizes))
         pitch = min(MAX_PITCH, column_height / max(sizes))
         radius = 0.38 * pitch
         self._max_width = max(palette.MIN_PEN_WIDTH, min(6.0, 0.14 * pitch))
@@ -333,7 +264,7 @@ class NetworkView(QGraphicsView):
             [(ln.x1(), ln.y1(), ln.x2(), ln.y2()) for ln in self._link_lines], float
         ).reshape(-1, 4)
         self._link_half_widths = np.zeros(len(every_link))
-        self._link_layer = _LinkLayer(self._content)
+        self._link_layer = LinkLayer(self._content)
         self.scene().addItem(self._link_layer)
         self._highlight = self.scene().addLine(0, 0, 0, 0, HIGHLIGHT_PEN)
         self._highlight.setZValue(1)
@@ -351,7 +282,7 @@ class NetworkView(QGraphicsView):
         return item
 
     def _build_links(self, layer: int, centres, radius: float) -> list[QGraphicsLineItem]:
-        """The links of a params layer, row-major (i, j); drawn by the `_LinkLayer`."""
+        """The links of a params layer, row-major (i, j); drawn by the `LinkLayer`."""
         links = []
         for i, a in enumerate(centres[layer]):
             for j, b in enumerate(centres[layer + 1]):
@@ -360,8 +291,8 @@ class NetworkView(QGraphicsView):
                 links.append(link)
         return links
 
-    def _build_neuron(self, snap, centre: QPointF, radius, layer, index) -> _NeuronItem:
-        item = _NeuronItem(_square(centre, radius))
+    def _build_neuron(self, snap, centre: QPointF, radius, layer, index) -> NeuronItem:
+        item = NeuronItem(square_around(centre, radius))
         item.brush = palette.neuron_brush(snap, layer, index)
         return self._add_tagged(item, ("n", layer, 0, index), 2)
 
@@ -387,9 +318,12 @@ class NetworkView(QGraphicsView):
         for index, centre in enumerate(centres[last]):
             text = self._output_label(snap, index)
             self._add_label(text, centre + QPointF(radius, 0), "right")
+        self._captions = []
         for col, column in enumerate(centres):
             caption = "input" if col == 0 else "output" if col == last else f"hidden {col}"
-            self._add_label(caption, column[0] + QPointF(0, -radius), "top")
+            item = self._add_label(caption, column[0] + QPointF(0, -radius), "top")
+            short = "in" if col == 0 else "out" if col == last else f"h{col}"
+            self._captions.append((item, caption, short))
 
     @staticmethod
     def _output_label(snap, index: int) -> str:
@@ -399,20 +333,22 @@ class NetworkView(QGraphicsView):
             return "P(class 1)"
         return f"class {index}"
 
-    def _add_label(self, text: str, anchor: QPointF, side: str) -> None:
+    def _add_label(self, text: str, anchor: QPointF, side: str) -> QGraphicsSimpleTextItem:
         # Labels keep their pixel size at any zoom, so they stay readable.
         item = self.scene().addSimpleText(text, self.font())
         item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
-        width, height = item.boundingRect().width(), item.boundingRect().height()
-        shift = {
-            "left": (-width - LABEL_GAP, -height / 2),
-            "right": (LABEL_GAP, -height / 2),
-            "top": (-width / 2, -height - LABEL_GAP),
-        }[side]
-        item.setTransform(QTransform.fromTranslate(*shift))
+        set_label_text(item, text, side)
         item.setPos(anchor)
         item.setZValue(4)
         self._labels.append((item, side))
+        return item
+
+    def _fit_captions(self, scale: float) -> None:
+        """Short layer captions (in, h1, out) when the full ones would run into each other."""
+        widest = max(text_width(item, text) for item, text, _ in self._captions)
+        crowded = COLUMN_GAP * scale < widest + 2 * LABEL_GAP
+        for item, text, short in self._captions:
+            set_label_text(item, short if crowded else text, "top")
 
     # ------------------------------------------------------------------ per snapshot
     def _update_links(self, snap) -> None:
@@ -498,6 +434,7 @@ class NetworkView(QGraphicsView):
         room_y = viewport.height() - margins["top"] - bottom
         scale = min(room_x / self._content.width(), room_y / self._content.height(), MAX_SCALE)
         scale = max(scale, 0.05)
+        self._fit_captions(scale)
         self.setTransform(QTransform.fromScale(scale, scale))
         self.setSceneRect(
             self._content.adjusted(
@@ -515,9 +452,29 @@ class NetworkView(QGraphicsView):
             self._architecture = None
             self.set_snapshot(self._snap)
 
+    def _column_height(self, columns: int) -> float:
+        """Scene height the widest layer may span: deep networks get taller columns, and
+        a tall view (the window's middle pane) taller still, so wide layers get neurons
+        big enough to see instead of a thin strip across the middle."""
+        viewport = self.viewport()
+        aspect = min(max(viewport.height() / max(viewport.width(), 1), 0.5), 2.0)
+        span = COLUMN_GAP * (columns - 1)
+        return max(COLUMN_HEIGHT, 0.6 * span, 0.9 * aspect * span)
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit()
+        # A new shape of view may call for taller or shorter columns: lay out again once
+        # the resizing pauses (a big diagram takes a while to build).
+        if self._snap is not None:
+            columns = len(self._snap.layer_sizes)
+            if abs(self._column_height(columns) / self._built_height - 1) > RELAYOUT_CHANGE:
+                self._relayout.start()
+
+    def _lay_out_again(self) -> None:
+        if self._snap is not None:
+            self._architecture = None
+            self.set_snapshot(self._snap)
 
     # ------------------------------------------------------------------ pointer
     def _item_at(self, pos) -> QGraphicsItem | None:
@@ -529,7 +486,7 @@ class NetworkView(QGraphicsView):
                 return item
         if not len(self._link_ends):
             return None
-        # Links are not scene items (see _LinkLayer): measure the distance to each one.
+        # Links are not scene items (see LinkLayer): measure the distance to each one.
         point = self.mapToScene(pos)
         x1, y1, x2, y2 = self._link_ends.T
         dx, dy = x2 - x1, y2 - y1
@@ -609,16 +566,3 @@ class NetworkView(QGraphicsView):
         layer, kind, i, j = self._editing
         self._editor.hide()
         self.paramEdited.emit(layer, kind, i, j, value)
-
-
-def divmod_links(flat: int, counts: list[int]) -> tuple[int, int]:
-    """(layer, index within the layer) of the ``flat``-th link of all layers."""
-    for layer, count in enumerate(counts):
-        if flat < count:
-            return layer, flat
-        flat -= count
-    raise IndexError(flat)
-
-
-def _square(centre: QPointF, radius: float) -> QRectF:
-    return QRectF(centre.x() - radius, centre.y() - radius, 2 * radius, 2 * radius)
