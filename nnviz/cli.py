@@ -142,6 +142,12 @@ def config_from_args(args: argparse.Namespace):
         raise ValueError(f"{option_of.get(field, field)}: {detail or exc}") from None
 
 
+def _names_a_run(args: argparse.Namespace) -> bool:
+    """Does the command line set anything of the run (an option of the config, or --config)?"""
+    options = (getattr(args, name) for name, _ in CONFIG_OPTIONS.values())
+    return args.config is not None or any(value is not None for value in options)
+
+
 def _positive(name: str, value: int | None) -> None:
     if value is not None and value < 0:
         raise ValueError(f"{name}: must be >= 0, got {value}")
@@ -167,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--screenshot", metavar="PNG", help="save a PNG of the whole window")
     args = parser.parse_args(argv)
     try:
-        config = config_from_args(args)
+        # Without a word about the run, the window restores the last one (None).
+        config = config_from_args(args) if _names_a_run(args) else None
         _positive("--epochs", args.epochs)
     except ValueError as exc:
         return _fail(f"nnviz: error: {exc}")

@@ -220,10 +220,16 @@ def test_points_show_classes_and_test_points_toggle(view):
     ring = view.test_points.opts["symbol"]
     assert not ring.contains(QPointF(0.0, 0.0))  # the heatmap shows through the middle
     assert ring.contains(QPointF(0.4, 0.0)) and ring.contains(QPointF(0.0, -0.4))
+
+    def legend_names():
+        return [label.text for _, label in view.legend.items]
+
+    assert legend_names() == ["class 0", "class 1", "class 2", "train", "test"]
     view.set_show_test(False)
     assert not view.test_points.isVisible()
+    assert legend_names()[-1] == "train"  # no legend for points not shown
     view.set_show_test(True)
-    assert view.test_points.isVisible()
+    assert view.test_points.isVisible() and legend_names()[-1] == "test"
 
 
 def test_regression_points_are_coloured_by_value(view):

@@ -104,6 +104,15 @@ def test_window_headless_run_trains_and_screenshots(tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
 
 
+def test_the_window_restores_the_last_run_unless_the_command_line_names_one(monkeypatch):
+    import nnviz.app.run
+
+    given = []
+    monkeypatch.setattr(nnviz.app.run, "run_app", lambda config, **_: given.append(config) or 0)
+    assert main([]) == 0 and given == [None]  # None: MainWindow restores the last settings
+    assert main(["--dataset", "moons"]) == 0 and given[-1].dataset == "moons"
+
+
 def test_window_bad_argument_exits_2():
     result = subprocess.run(
         [sys.executable, "-m", "nnviz", "--hidden", "0,0"],

@@ -72,7 +72,7 @@ def test_a_corrupt_file_leaves_the_session_untouched(qtbot, window, tmp_path, co
     assert_same_run(snapshot_of(window.trainer), before)
 
 
-def test_a_session_with_a_broken_state_is_refused_by_the_worker(qtbot, window, tmp_path):
+def test_a_session_with_a_broken_state_is_refused_like_garbage(qtbot, window, tmp_path):
     path = tmp_path / "broken.nnviz"
     with qtbot.waitSignal(window.sessionSaved, timeout=10000):
         window.save_session(str(path))
@@ -81,10 +81,11 @@ def test_a_session_with_a_broken_state_is_refused_by_the_worker(qtbot, window, t
     path.write_text(json.dumps(document))
     window.run_epochs(3)
     qtbot.waitUntil(window.is_settled)
-    before = snapshot_of(window.trainer)
+    before, posted = snapshot_of(window.trainer), window.worker.posted
     with qtbot.waitSignal(window.messageShown, timeout=10000) as blocker:
         window.open_session(str(path))
-    assert "weights" in blocker.args[0]
+    assert blocker.args[0].startswith("Could not open the session") and "weights" in blocker.args[0]
+    assert window.worker.posted == posted  # refused before anything reached the training
     qtbot.waitUntil(window.is_settled)
     assert_same_run(snapshot_of(window.trainer), before)
 
@@ -115,6 +116,6 @@ def test_a_bad_csv_file_is_a_message_and_changes_nothing(qtbot, window, tmp_path
     before = snapshot_of(window.trainer)
     with qtbot.waitSignal(window.messageShown) as blocker:
         window.load_csv(str(path))
-    assert "bad.csv" in blocker.args[0]
+    assert blocker.args[0].count("bad.csv") == 1  # named once, with what is wrong in it
     qtbot.waitUntil(window.is_settled)
     assert_same_run(snapshot_of(window.trainer), before)

@@ -256,3 +256,28 @@ def test_edits_and_restores_reach_the_plain_sgd_fast_path():
     copy.step(5)
     expected = _notebook_steps(trainer, trainer.params, 5)
     np.testing.assert_allclose(_flat(copy.params), _flat(expected), rtol=0, atol=1e-12)
+
+
+def test_huge_but_finite_weights_draw_finite_pictures():
+    # After a divergence the last finite weights can be ~1e130: beyond float32, where the
+    # pictures are computed, but the network's outputs are finite and drawn as such.
+    trainer = Trainer(Config(hidden=(3,)))
+    trainer._engine.flat[:] *= 1e50
+    trainer._engine.invalidate()
+    grid = trainer.boundary(12)
+    assert np.isfinite(grid.values).all()
+    gx, gy = np.meshgrid(grid.xs, grid.ys)
+    expected = trainer.predict(np.column_stack([gx.ravel(), gy.ravel()]))
+    np.testing.assert_allclose(grid.values.ravel(), expected, atol=1e-6)
+    assert all(np.isfinite(g).all() for g in trainer.neuron_grids(8))
+    assert np.isfinite(trainer.boundary(12, focus=(1, 0)).values).all()
+
+
+def test_a_loss_grown_far_past_its_start_is_far_gone():
+    trainer = Trainer(Config(dataset="reg-plane", loss="mse", optimizer="sgd", lr=10.0))
+    assert not trainer.snapshot(8, 4).far_gone()
+    trainer.step(200)  # diverges after the loss has grown by hundreds of orders
+    assert trainer.diverged is not None and trainer.snapshot(8, 4).far_gone()
+    calm = Trainer(Config(dataset="reg-plane", loss="mse", optimizer="sgd", lr=0.01))
+    calm.step(50)
+    assert not calm.snapshot(8, 4).far_gone()

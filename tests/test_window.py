@@ -106,15 +106,19 @@ def test_keyboard_shortcuts_play_step_and_reset(qtbot, window):
     assert window.trainer.epoch == 0
 
 
-def test_space_in_the_learning_rate_field_types_instead_of_playing(qtbot, window):
+def test_space_in_a_number_field_plays_instead_of_blanking_it(qtbot, window):
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
-    edit = window.panel.learningRateEdit
-    edit.setFocus()
-    posted = window.worker.posted
-    qtbot.keyClick(edit, Qt.Key_Space)
-    assert edit.text().endswith(" ")
-    assert window.worker.posted == posted
+    for field in (window.panel.learningRateEdit, window.panel.hiddenLayersSpin):
+        field.setFocus()
+        text = field.text()
+        with qtbot.waitSignal(window.worker.runningChanged, timeout=5000) as started:
+            qtbot.keyClick(field, Qt.Key_Space)
+        assert started.args == [True] and field.text() == text
+        qtbot.keyClick(field, Qt.Key_Space)  # and pauses
+        settle(qtbot, window)
+    qtbot.keyClick(window.panel.learningRateEdit, Qt.Key_5)  # digits still type
+    assert window.panel.learningRateEdit.text().endswith("5")
 
 
 def test_close_while_playing_leaves_no_thread(qtbot, window):
@@ -401,6 +405,8 @@ def test_divergence_shows_the_banner_and_a_lower_rate_continues(qtbot):
     assert diverged_at is not None
     assert win.banner.isVisibleTo(win)
     assert f"diverged at epoch {diverged_at}" in win.banner.text()
+    # The loss had grown ~1e303 before it broke: the banner says a retry will not save it.
+    assert "grew to" in win.banner.text() and "Press Reset" in win.banner.text()
     assert all(np.isfinite(w).all() and np.isfinite(b).all() for w, b in win.trainer.params)
     type_learning_rate(qtbot, win, "0.001")
     win.run_epochs(30)

@@ -155,12 +155,18 @@ class BoundaryView(LegendPlot):
             pos=np.asarray(dataset.x_test, float), brush=self._brushes(dataset.y_test)
         )
         self.test_points.setVisible(self._show_test)
+        self._build_legend()
+
+    def _build_legend(self) -> None:
+        """Class colours, then the point styles shown (no "test" while test points hide)."""
+        dataset = self._dataset
         self.legend.clear()
         if dataset.problem != "regression":
             for label, colour in enumerate(palette.class_colors(int(dataset.n_classes))):
                 self._add_legend_entry(f"class {label}", brush=colour)
         self._add_legend_entry("train", brush=MARKER_GREY)
-        self._add_legend_entry("test", MARKER_GREY, TEST_EDGE, hollow_square(), TEST_SIZE)
+        if self._show_test:
+            self._add_legend_entry("test", MARKER_GREY, TEST_EDGE, hollow_square(), TEST_SIZE)
         self._fit_legend()
 
     def _add_legend_entry(self, name: str, brush, pen=EDGE, symbol="o", size=TRAIN_SIZE) -> None:
@@ -183,6 +189,8 @@ class BoundaryView(LegendPlot):
     def set_show_test(self, on: bool) -> None:
         self._show_test = bool(on)
         self.test_points.setVisible(self._show_test)
+        if self._dataset is not None:
+            self._build_legend()
 
     def set_discretize(self, on: bool) -> None:
         self._discretize = bool(on)

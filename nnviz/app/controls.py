@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 import os
 
-from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -103,6 +104,24 @@ def speed_text(epochs_per_second: float) -> str:
     return f"{number} {'epoch' if number == '1' else 'epochs'}/s"
 
 
+class _RunKeysPassThrough(QObject):
+    """Lets Space, S and R reach the window's play/step/reset shortcuts from a number field
+    with keyboard focus: no number holds those characters, and after typing a value a
+    user presses Space to see its effect, not to blank the field."""
+
+    KEYS = (Qt.Key.Key_Space, Qt.Key.Key_S, Qt.Key.Key_R)
+
+    def eventFilter(self, watched, event) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and event.key() in self.KEYS
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        ):
+            event.ignore()  # not wanted by the field: the shortcut may have it
+            return True
+        return False
+
+
 class ControlPanel(QWidget):
     """Widgets for every setting; emits `changed` with the Config fields a user changed."""
 
@@ -128,6 +147,9 @@ class ControlPanel(QWidget):
         layout.addWidget(self._view_group())
         layout.addStretch(1)
         self.set_running(False)
+        self._run_keys = _RunKeysPassThrough(self)
+        for field in (*self.findChildren(QAbstractSpinBox), self.learningRateEdit):
+            field.installEventFilter(self._run_keys)
 
     # ------------------------------------------------------------------ building
     def _run_group(self) -> QGroupBox:

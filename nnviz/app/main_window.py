@@ -63,6 +63,11 @@ STILL_DIVERGING_TEXT = (
     "Still diverging at epoch {epoch} with learning rate {lr:g}: the weights have grown too "
     "large to recover. Press Reset to start again from the same initial weights."
 )
+FAR_GONE_TEXT = (
+    "Training diverged at epoch {epoch}: the loss became infinite/NaN, and on the way it grew "
+    "to {loss:.3g}, so the last finite weights are far off. Press Reset, lower the learning "
+    "rate, then Play."
+)
 # Posted after a frame's first paint; handled after every event of higher priority (see event).
 FRAME_PAINTED = QEvent.Type(QEvent.registerEventType())
 FRAME_PAINTED_PRIORITY = -1000
@@ -352,7 +357,7 @@ class MainWindow(QMainWindow):
         try:
             changes = fit_loss_to_data(self._config, {"dataset": "file", "data_file": path})
         except ValueError as exc:
-            self.show_message(f"Could not load {path}: {exc}", dialog=True)
+            self.show_message(f"Could not load the CSV points: {exc}", dialog=True)
             return
         self._configure(changes)
 
@@ -365,6 +370,9 @@ class MainWindow(QMainWindow):
         """Replace the run by the one saved at ``path``; a bad file changes nothing."""
         try:
             state = load_session(path)
+            # Checked here too, so a well-formed file of the wrong content gets the same
+            # dialog as garbage (the training process would only report it afterwards).
+            Trainer.from_state_dict(state)
         except ValueError as exc:
             self.show_message(f"Could not open the session: {exc}", dialog=True)
             return
@@ -423,7 +431,7 @@ class MainWindow(QMainWindow):
         self.boundary_view.set_snapshot(snap)
         self.status_label.setText(status_text(snap))
         if snap.diverged is not None:
-            self.banner.setText(self._banner_text(snap.diverged))
+            self.banner.setText(self._banner_text(snap))
         elif self._divergence_message:  # reset, rebuilt or recovered: the news is old
             self._withdraw_message(self._divergence_message)
             self._divergence_message = ""
@@ -440,9 +448,12 @@ class MainWindow(QMainWindow):
             self._frame_done()
         self.frameDrawn.emit(snap.epoch)
 
-    def _banner_text(self, epoch: int) -> str:
+    def _banner_text(self, snap) -> str:
+        epoch = snap.diverged
         if self._still_diverging is not None and self._still_diverging[0] == epoch:
             return STILL_DIVERGING_TEXT.format(epoch=epoch, lr=self._still_diverging[1])
+        if snap.far_gone():
+            return FAR_GONE_TEXT.format(epoch=epoch, loss=snap.metrics["train_loss"])
         return DIVERGED_TEXT.format(epoch=epoch)
 
     def _draw_loss_view(self, snap) -> None:

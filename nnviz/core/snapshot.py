@@ -7,9 +7,14 @@ which only draws.  Nothing in a snapshot is shared with the live trainer.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
+
+# A loss this many times its epoch-0 value means weights a lower learning rate will not
+# bring back: after a divergence the window then advises Reset rather than a retry.
+FAR_GONE_FACTOR = 1e3
 
 
 @dataclass(frozen=True)
@@ -64,3 +69,9 @@ class Snapshot:
     diverged: int | None = None
     focus: tuple | None = None  # (layer, index) the boundary shows instead of the output, if any
     activation: str = "tanh"  # the hidden layers' activation (views pick colour levels from it)
+
+    def far_gone(self) -> bool:
+        """Has the training loss grown `FAR_GONE_FACTOR` times past its epoch-0 value?"""
+        start = self.history.train_loss[:1]
+        loss = self.metrics.get("train_loss", math.nan)
+        return bool(len(start)) and loss > FAR_GONE_FACTOR * max(float(start[0]), 1e-12)

@@ -231,9 +231,10 @@ class Trainer:
         shape = (len(ys), len(xs))
         if focus is not None:
             layer, index = focus
-            values = self._engine.layer_outputs(feats)[layer][:, index].reshape(shape)
+            values = self._on_grid(lambda dtype: [self._engine.layer_outputs(feats, dtype)[layer]])
+            values = values[0][:, index].reshape(shape)
         else:
-            out = self._engine.forward(feats, dtype=np.float32)
+            out = self._on_grid(lambda dtype: [self._engine.forward(feats, dtype)])[0]
             multiclass = self.data.problem == "multiclass"
             values = out.reshape(*shape, -1) if multiclass else out[:, 0].reshape(shape)
         return Grid(xs, ys, np.array(values))
@@ -241,9 +242,17 @@ class Trainer:
     def neuron_grids(self, resolution: int = 32) -> list[np.ndarray]:
         """Every neuron's output over a small grid: per layer an (ny, nx, width) array."""
         xs, ys, feats = self._plane(resolution)
-        return [
-            np.array(a.reshape(len(ys), len(xs), -1)) for a in self._engine.layer_outputs(feats)
-        ]
+        outputs = self._on_grid(lambda dtype: self._engine.layer_outputs(feats, dtype))
+        return [np.array(a.reshape(len(ys), len(xs), -1)) for a in outputs]
+
+    def _on_grid(self, infer) -> list[np.ndarray]:
+        """``infer(dtype)`` over a grid in float32, which is fast; again in float64 when
+        float32 overflowed while the weights are finite (after a divergence they can pass
+        1e19), so that a network with finite outputs is never drawn as NaN."""
+        arrays = infer(np.float32)
+        if all(np.isfinite(a).all() for a in arrays) or not np.isfinite(self._engine.flat).all():
+            return arrays
+        return infer(np.float64)
 
     def snapshot(self, resolution: int = 150, thumb: int = 32, focus=None) -> Snapshot:
         """An independent copy of everything a view draws."""
