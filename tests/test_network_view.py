@@ -126,8 +126,8 @@ def test_tooltip_texts_give_the_values(view):
     snap = with_param(make_snapshot(), 0, "w", (1, 2), 0.4312)
     snap = with_param(snap, 2, "b", 0, -0.25)
     view.set_snapshot(snap)
-    assert view.describe(view.links[0][1 * 4 + 2]).startswith("w[0] 1→2 = 0.4312")
-    assert view.describe(view.biases[2][0]).startswith("b[2] 0 = -0.2500")
+    assert view.describe(view.links[0][1 * 4 + 2]).startswith("W1[2, 3] = 0.4312")
+    assert view.describe(view.biases[2][0]).startswith("b3[1] = -0.2500")
     text = view.describe(view.neurons[1][3])
     assert "neuron 4 of hidden layer 1" in text
     assert f"bias = {snap.params[0][1][3]:.4f}" in text
@@ -140,7 +140,7 @@ def test_a_tooltip_event_on_a_link_shows_its_value(view, qtbot):
     at = viewport_point(view, link)
     event = QHelpEvent(QEvent.Type.ToolTip, at, view.viewport().mapToGlobal(at))
     view.viewportEvent(event)
-    qtbot.waitUntil(lambda: "w[1] 2→1 = -0.8750" in QToolTip.text())
+    qtbot.waitUntil(lambda: "W2[3, 2] = -0.8750" in QToolTip.text())
     QToolTip.hideText()
 
 
@@ -313,7 +313,7 @@ def test_clicking_a_bias_opens_the_editor_and_hovering_it_tells_its_value(view, 
     at = viewport_point(view, square)
     event = QHelpEvent(QEvent.Type.ToolTip, at, view.viewport().mapToGlobal(at))
     view.viewportEvent(event)
-    qtbot.waitUntil(lambda: "b[1] 2 = 0.6250" in QToolTip.text())
+    qtbot.waitUntil(lambda: "b2[3] = 0.6250" in QToolTip.text())
     QToolTip.hideText()
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=at)
     editor = view.findChild(QLineEdit, "paramEditor")

@@ -26,6 +26,15 @@ def format_value(value: float) -> str:
     return f"{value:.3e}"
 
 
+def param_name(kind: str, layer: int, i: int, j: int) -> str:
+    """The course notebook's name of a weight or bias, counted from 1 like the neurons:
+    W1[i, j] joins input i to neuron j of hidden layer 1, b1[j] is that neuron's bias.
+    ``layer``, ``i`` and ``j`` are the 0-based indices of `Snapshot.params`."""
+    if kind == "w":
+        return f"W{layer + 1}[{i + 1}, {j + 1}]"
+    return f"b{layer + 1}[{j + 1}]"
+
+
 def neuron_name(snap, layer: int, index: int) -> str:
     """Human name of neuron ``index`` of ``layer`` (0 = input features), counted from 1."""
     if layer == 0:

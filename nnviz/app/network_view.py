@@ -46,6 +46,7 @@ from .diagram_items import (
     feature_label,
     format_value,
     neuron_name,
+    param_name,
     set_label_text,
     square_around,
     text_width,
@@ -166,13 +167,14 @@ class NetworkView(QGraphicsView):
         if kind == "w":
             value = float(snap.params[layer][0][i, j])
             return (
-                f"w[{layer}] {i}→{j} = {format_value(value)}\n"
+                f"{param_name(kind, layer, i, j)} = {format_value(value)}\n"
                 f"from {neuron_name(snap, layer, i)} to {neuron_name(snap, layer + 1, j)}"
             )
         if kind == "b":
             value = float(snap.params[layer][1][j])
             return (
-                f"b[{layer}] {j} = {format_value(value)}\nbias of {neuron_name(snap, layer + 1, j)}"
+                f"{param_name(kind, layer, i, j)} = {format_value(value)}\n"
+                f"bias of {neuron_name(snap, layer + 1, j)}"
             )
         lines = [neuron_name(snap, layer, j)]
         if layer < len(snap.neuron_grids):
@@ -208,7 +210,7 @@ class NetworkView(QGraphicsView):
         spot = self.mapFromScene(item.sceneBoundingRect().center())
         editor = self._editor
         editor.setStyleSheet("")
-        editor.setToolTip(f"new value of {'w' if kind == 'w' else 'b'}[{layer}]; Enter to apply")
+        editor.setToolTip(f"new value of {param_name(kind, layer, i, j)}; Enter to apply")
         editor.setText(f"{value:.6g}")
         editor.selectAll()
         width, height = editor.width(), editor.sizeHint().height()
