@@ -11,7 +11,7 @@ from sklearn.model_selection import train_test_split
 
 from nnviz.core import passes
 from nnviz.core.config import Config
-from nnviz.core.engine import Engine
+from nnviz.core.engine import INFERENCE_PLANS, Engine
 
 
 @pytest.fixture(scope="module")
@@ -266,6 +266,28 @@ def test_forward_on_a_large_grid_in_float32(circles):
     out = engine.forward(grid, dtype=np.float32)
     assert out.shape == (22500, 1) and out.dtype == np.float32
     np.testing.assert_allclose(out, engine.forward(grid), rtol=1e-5, atol=1e-6)
+
+
+def test_repeated_inference_follows_the_weights_and_hands_out_fresh_arrays(circles):
+    """Forward passes of one size reuse their buffers (see Engine._inference_plan)."""
+    engine = binary_engine(circles, hidden=(5, 3))
+    X = circles[0][:40]
+    first, layers = engine.forward(X), engine.layer_outputs(X, dtype=np.float64)
+    kept = [first.copy(), *(a.copy() for a in layers)]
+    engine.flat[:] *= -0.5  # other weights, same sizes: the same plan serves
+    engine.invalidate()
+    again = engine.forward(X)
+    expected = X
+    for i, (W, b) in enumerate(engine.params):
+        z = expected @ W + b
+        expected = np.tanh(z) if i < 2 else 1 / (1 + np.exp(-z))
+    np.testing.assert_allclose(again, expected, rtol=1e-12)
+    assert not np.allclose(again, kept[0])
+    for handed_out, copy in zip([first, *layers], kept, strict=True):
+        np.testing.assert_array_equal(handed_out, copy)  # untouched by the later pass
+    for n in range(1, 12):  # many sizes: only a few plans are kept
+        engine.forward(X[:n])
+    assert len(engine._plans) <= INFERENCE_PLANS
 
 
 # ---------------------------------------------------------------------- validation

@@ -53,6 +53,9 @@ except (ImportError, AttributeError):  # pragma: no cover - other NumPy versions
         state.__exit__(None, None, None)
 
 
+INFERENCE_PLANS = 4  # forward passes kept ready (the window's grids: big, live, thumbnails)
+
+
 def _quiet(method):
     """Run ``method`` with every NumPy floating-point warning off."""
 
@@ -111,6 +114,7 @@ class Engine:
         self._flat = self._state[:p]
         self._pending = None  # a rotation readout's parameters not yet copied to _flat
         self._blocks = net.blocks(self._flat)
+        self._plans: dict[tuple, tuple] = {}  # (samples, dtype) -> _inference_plan, LRU order
         self._params = [(block[:, :-1].T, block[:, -1]) for block in self._blocks]
         self._weight_mask = net.per_layer([(1.0, 0.0)] * net.n_layers)
         self._tmp = np.zeros(p)
@@ -495,27 +499,29 @@ class Engine:
     @_quiet
     def forward(self, X: np.ndarray, dtype=np.float64) -> np.ndarray:
         """(n, n_outputs) output activations (probabilities or values) at the rows of X."""
-        return self._infer(X, dtype)[-1]
+        return self._infer(X, dtype, every_layer=False)[-1]
 
     @_quiet
     def layer_outputs(self, X: np.ndarray, dtype=np.float32) -> list[np.ndarray]:
         """[X, A1, ..., output]: every layer's post-activation values, (n, units) each."""
-        return self._infer(X, dtype)
+        return self._infer(X, dtype, every_layer=True)
 
-    def _infer(self, X, dtype) -> list[np.ndarray]:
+    def _infer(self, X, dtype, every_layer: bool) -> list[np.ndarray]:
+        """Fresh arrays: [X, A1, ..., output], or just [output] unless ``every_layer``."""
         net, dtype = self._net, np.dtype(dtype)
         X = _check_inputs("X", X, self.sizes[0], finite=False)
         self._sync()
         n = len(X)
         if n == 0:
             return [np.zeros((0, width), dtype) for width in self.sizes]
-        work = Pass(net, n, n, dtype, backward=False)
-        blocks = [block.astype(dtype) for block in self._blocks]
-        out = np.zeros((self.sizes[-1], n), dtype)
-        ops = work.layer_ops(net.input_rows(X, dtype), blocks)
-        ops += net.head.output_ops(work.z, out, work.head)
+        work, blocks, rows, out, ops = self._inference_plan(n, dtype)
+        for block, current in zip(blocks, self._blocks, strict=True):
+            np.copyto(block, current, casting="unsafe")
+        net.input_rows(X, dtype, out=rows)
         for op in ops:
             op()
+        if not every_layer:
+            return [out.T.copy()]
         hidden = []
         for layer in range(1, net.n_layers):
             stored = work.s[layer][:-1].T
@@ -524,7 +530,26 @@ class Engine:
                 hidden.append(alpha * stored + beta)
             else:
                 hidden.append(stored / net.in_scale[layer + 1])
-        return [np.ascontiguousarray(a) for a in (X.astype(dtype), *hidden, out.T)]
+        return [np.ascontiguousarray(a) for a in (X.astype(dtype), *hidden)] + [out.T.copy()]
+
+    def _inference_plan(self, n: int, dtype) -> tuple:
+        """Buffers and prepared operations of a forward pass over ``n`` samples, kept for
+        the next call of the same size: the window asks for the same grids many times a
+        second, and allocating a big network's buffers cost as much as the arithmetic."""
+        key = (n, dtype)
+        plan = self._plans.pop(key, None)
+        if plan is None:
+            net = self._net
+            work = Pass(net, n, n, dtype, backward=False)
+            blocks = [np.empty(block.shape, dtype) for block in self._blocks]
+            rows = np.empty((self.sizes[0] + 1, n), dtype)
+            out = np.zeros((self.sizes[-1], n), dtype)
+            ops = work.layer_ops(rows, blocks) + net.head.output_ops(work.z, out, work.head)
+            plan = (work, blocks, rows, out, ops)
+            if len(self._plans) >= INFERENCE_PLANS:
+                self._plans.pop(next(iter(self._plans)))  # the least recently used
+        self._plans[key] = plan
+        return plan
 
     # ------------------------------------------------------------------ checking
     @_quiet

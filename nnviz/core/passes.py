@@ -64,9 +64,10 @@ class Network:
             block[:, -1] = bias
         return flat
 
-    def input_rows(self, X: np.ndarray, dtype=np.float64) -> np.ndarray:
-        """Samples (n, d) as the first layer's stored input: (d + 1, n), augmented, scaled."""
-        rows = np.empty((X.shape[1] + 1, len(X)), dtype)
+    def input_rows(self, X: np.ndarray, dtype=np.float64, out=None) -> np.ndarray:
+        """Samples (n, d) as the first layer's stored input: (d + 1, n), augmented, scaled
+        (into ``out`` when given)."""
+        rows = np.empty((X.shape[1] + 1, len(X)), dtype) if out is None else out
         rows[:-1] = X.T
         rows[-1] = 1.0
         rows *= self.in_scale[1]
