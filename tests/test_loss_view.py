@@ -266,3 +266,11 @@ def test_accuracy_keeps_its_0_to_1_axis(view):
     view.set_history(scores_history([0.2, np.nan, 0.5]), "regression")  # R² >= 0: 0..1
     y0, y1 = score_range(view)
     assert -0.05 < y0 <= 0 and score_label(view) == "R²"
+
+
+def test_a_lone_epoch_0_point_shows_as_dots_until_there_is_a_line(view, qtbot):
+    view.set_history(history(n=1), "binary")
+    qtbot.waitUntil(lambda: pixels_of(view, TRAIN_COLOUR) > 10)  # a dot, not nothing
+    assert pixels_of(view, TEST_COLOUR) > 10
+    view.set_history(history(n=50), "binary")
+    assert all(curve.opts["symbol"] is None for curve in view._curves())

@@ -145,6 +145,7 @@ class LossView(LegendPlot):
         # The legend sits in a strip above the plot, where it never hides a curve.
         self.legend = palette.legend_above(plot, columns=4)
         self._problem = None
+        self._lone = False  # curves drawn as dots (see _mark_lone_points)
         self._score_low = None  # the score axis's lower end and label: _set_score_range
         self._score_label = None
         self._set_score_names("binary")
@@ -173,10 +174,23 @@ class LossView(LegendPlot):
             clipped = any(np.any(values < R2_FLOOR) for values in scores)  # NaN: False
             scores = [np.maximum(values, R2_FLOOR) for values in scores]  # NaN stays NaN
         series = (_finite_or_nan(history.train_loss), _finite_or_nan(history.test_loss), *scores)
+        self._mark_lone_points(len(epochs) == 1)
         for curve, values in zip(self._curves(), series, strict=True):
             curve.setData(epochs, values, connect="finite")
         self._set_score_range(low, clipped)
         self._follow_data(float(epochs[-1]) if len(epochs) else 0.0)
+
+    def _mark_lone_points(self, lone: bool) -> None:
+        """Dots while the history is one point (epoch 0): a line needs two."""
+        if lone == self._lone:
+            return
+        self._lone = lone
+        for curve in self._curves():
+            colour = curve.opts["pen"].color()
+            curve.setSymbol("o" if lone else None)
+            curve.setSymbolSize(7)
+            curve.setSymbolBrush(colour)
+            curve.setSymbolPen(colour)
 
     def set_log_scale(self, on: bool) -> None:
         plot = self.getPlotItem()
