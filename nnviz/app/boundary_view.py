@@ -236,7 +236,7 @@ class BoundaryView(LegendPlot):
             self._caption_text(f"showing {neuron_name(snap, layer, index)}")
             scales = palette.layer_words(snap, layer)
             if scales.ndim == 2:  # an output of several classes: its diagram colours
-                words, cmap = scales[index], _word_map(scales[index])
+                words, cmap = scales[index], _class_map(len(scales), index)
                 label = f"P(class {index})"
         else:
             low, high = palette.layer_levels(snap, len(snap.layer_sizes) - 1)
@@ -287,16 +287,11 @@ def _diverging_map() -> pg.ColorMap:
     return pg.ColorMap(np.linspace(0, 1, len(colours)), colours)
 
 
-def _word_map(words: np.ndarray) -> pg.ColorMap:
-    """The colour bar of a word scale (`palette.layer_words`), its NaN colour left out."""
-    return _word_map_of(words[: palette.SCALE_STEPS].tobytes())
-
-
-@lru_cache(maxsize=8)
-def _word_map_of(data: bytes) -> pg.ColorMap:
-    words = np.frombuffer(data, np.uint32)
-    rgb = np.stack([(words >> shift) & 0xFF for shift in (16, 8, 0)], axis=-1)
-    return pg.ColorMap(np.linspace(0, 1, len(words)), rgb.astype(np.uint8))
+@lru_cache(maxsize=16)
+def _class_map(k: int, index: int) -> pg.ColorMap:
+    """The colour bar of output ``index`` of ``k`` classes (`palette.class_scale_rgb`)."""
+    colours = palette.class_scale_rgb(k)[index].astype(np.uint8)
+    return pg.ColorMap(np.linspace(0, 1, len(colours)), colours)
 
 
 @cache

@@ -34,23 +34,19 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz.core.config import (
+    CLASS_COUNT_DATASETS,
     DATASETS,
     FEATURE_LABELS,
     FEATURES,
+    MAX_CLASSES,
     MAX_LAYERS,
     MAX_SAMPLES,
     MAX_WIDTH,
+    MIN_CLASSES,
     Config,
     losses_for,
 )
-from nnviz.core.datasets import (
-    CLASS_COUNT_DATASETS,
-    DATASET_INFO,
-    MAX_CLASSES,
-    MIN_CLASSES,
-    NATURAL_SAMPLES,
-    fit_loss_to_data,
-)
+from nnviz.core.datasets import DATASET_INFO, NATURAL_SAMPLES, fit_loss_to_data
 from nnviz.core.presets import PRESETS
 
 LR_MIN, LR_MAX = 1e-5, 10.0

@@ -135,14 +135,5 @@ def text_width(item: QGraphicsSimpleTextItem, text: str) -> float:
     return QFontMetricsF(item.font()).horizontalAdvance(text)
 
 
-def divmod_links(flat: int, counts: list[int]) -> tuple[int, int]:
-    """(layer, index within the layer) of the ``flat``-th link of all layers."""
-    for layer, count in enumerate(counts):
-        if flat < count:
-            return layer, flat
-        flat -= count
-    raise IndexError(flat)
-
-
 def square_around(centre: QPointF, radius: float) -> QRectF:
     return QRectF(centre.x() - radius, centre.y() - radius, 2 * radius, 2 * radius)

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz import __version__
-from nnviz.core.config import DATASETS, Config, losses_for, problem_of
+from nnviz.core.config import DATASETS, Config
 from nnviz.core.datasets import fit_loss_to_data, make_dataset
 from nnviz.core.session import SUFFIX, load_session, save_session
 from nnviz.core.trainer import Trainer
@@ -78,7 +78,7 @@ KEY_NAMES = {"Right": "→"}  # shown in About instead of Qt's key names
 def dataset_icons() -> dict[str, QIcon]:
     """A preview icon per built-in dataset, from its default points (built once)."""
     return {
-        name: preview_icon(make_dataset(Config(dataset=name, loss=losses_for(problem_of(name))[0])))
+        name: preview_icon(make_dataset(Config(**fit_loss_to_data(Config(), {"dataset": name}))))
         for name in DATASETS
         if name != "file"
     }

@@ -42,7 +42,6 @@ from .diagram_items import (
     LinkLayer,
     NeuronItem,
     ParamEditor,
-    divmod_links,
     feature_label,
     format_value,
     neuron_name,
@@ -62,6 +61,7 @@ RELAYOUT_MS = 150  # after the last resize
 HIT_SLOP = 3  # pixels of tolerance when pointing at a thin link
 BIAS_GAP = 0.12  # space between a bias square and its neuron, as a fraction of the radius
 ROLE = 0  # QGraphicsItem.data key holding (kind, layer, i, j)
+FLAT = 1  # QGraphicsItem.data key holding a link's index among all links
 FOCUS_PEN = QPen(QColor(20, 20, 20), 3.0)
 HIGHLIGHT_PEN = QPen(QColor(0, 0, 0, 90), 1.0)
 _PREMULTIPLIED = QImage.Format.Format_ARGB32_Premultiplied  # drawn without a conversion
@@ -260,12 +260,14 @@ class NetworkView(QGraphicsView):
         width = (len(sizes) - 1) * COLUMN_GAP + 2 * radius
         height = 2 * half + radius + max(radius, drop)
         self._content = QRectF(-radius, -half - radius, width, height)
-        every_link = [link for links in self._links for link in links]
-        self._link_lines = [link.line() for link in every_link]
+        self._every_link = [link for links in self._links for link in links]
+        for index, link in enumerate(self._every_link):
+            link.setData(FLAT, index)
+        self._link_lines = [link.line() for link in self._every_link]
         self._link_ends = np.array(
             [(ln.x1(), ln.y1(), ln.x2(), ln.y2()) for ln in self._link_lines], float
         ).reshape(-1, 4)
-        self._link_half_widths = np.zeros(len(every_link))
+        self._link_half_widths = np.zeros(len(self._every_link))
         self._link_layer = LinkLayer(self._content)
         self.scene().addItem(self._link_layer)
         self._highlight = self.scene().addLine(0, 0, 0, 0, HIGHLIGHT_PEN)
@@ -450,9 +452,8 @@ class NetworkView(QGraphicsView):
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
         # Labels are built in the widget's font: rebuild them when it changes (presentation mode).
-        if event.type() == QEvent.Type.FontChange and self._snap is not None:
-            self._architecture = None
-            self.set_snapshot(self._snap)
+        if event.type() == QEvent.Type.FontChange:
+            self._lay_out_again()
 
     def _column_height(self, columns: int) -> float:
         """Scene height the widest layer may span: deep networks get taller columns, and
@@ -501,8 +502,7 @@ class NetworkView(QGraphicsView):
         nearest = int(np.argmin(distance - reach))
         if distance[nearest] > reach[nearest]:
             return None
-        layer, index = divmod_links(nearest, [len(links) for links in self._links])
-        return self._links[layer][index]
+        return self._every_link[nearest]
 
     def mousePressEvent(self, event) -> None:
         item = self._item_at(event.position().toPoint()) if self._snap is not None else None
@@ -524,7 +524,7 @@ class NetworkView(QGraphicsView):
         highlighted = item.line() if tag and tag[0] == "w" else None
         if highlighted is not None:
             pen = QPen(HIGHLIGHT_PEN)
-            pen.setWidthF(item.pen().widthF() + 4)
+            pen.setWidthF(2 * self._link_half_widths[item.data(FLAT)] + 4)
             self._highlight.setPen(pen)
             self._highlight.setLine(highlighted)
         if highlighted != self._highlighted:  # a repaint only when the highlight moves

@@ -88,14 +88,21 @@ def heatmap_words() -> np.ndarray:
 
 
 @lru_cache(maxsize=len(CLASS_RGB))
-def class_heatmap_words(k: int) -> np.ndarray:
-    """(k, 256) ARGB words: row c is the scale of P(class c), white at 0 to class c's heatmap
-    colour at 1 (the big heatmap's colour for a sure class c), the NaN colour last.  The
-    diverging scale would make every output of several classes look alike."""
+def class_scale_rgb(k: int) -> np.ndarray:
+    """(k, SCALE_STEPS, 3): row c is the scale of P(class c), white at 0 to class c's heatmap
+    colour at 1 (the big heatmap's colour for a sure class c).  The diverging scale would
+    make every output of several classes look alike."""
     t = np.linspace(0.0, 1.0, SCALE_STEPS)[None, :, None]
-    rgb = toward_white(class_rgb(k)[:, None, :], HEAT_STRENGTH * t)
+    rgb = np.rint(toward_white(class_rgb(k)[:, None, :], HEAT_STRENGTH * t))
+    rgb.flags.writeable = False
+    return rgb
+
+
+@lru_cache(maxsize=len(CLASS_RGB))
+def class_heatmap_words(k: int) -> np.ndarray:
+    """(k, 256) ARGB words: `class_scale_rgb`, then the NaN colour."""
     nan = np.broadcast_to(np.array(NAN_RGB, float), (k, 1, 3))
-    words = argb_words(np.rint(np.concatenate([rgb, nan], axis=1)))
+    words = argb_words(np.concatenate([class_scale_rgb(k), nan], axis=1))
     words.flags.writeable = False
     return words
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, fields
 BINARY_DATASETS = ("circles", "moons", "linear", "circle", "xor", "gauss", "spiral")
 MULTICLASS_DATASETS = ("blobs", "arms", "iris")
 REGRESSION_DATASETS = ("reg-plane", "reg-gauss")
+CLASS_COUNT_DATASETS = ("blobs", "arms")  # the sets that draw `Config.classes` classes
+MIN_CLASSES, MAX_CLASSES = 3, 5  # of a several-class set
 DATASETS = BINARY_DATASETS + MULTICLASS_DATASETS + REGRESSION_DATASETS + ("file",)
 
 FEATURES = ("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2")
@@ -112,7 +114,7 @@ class Config:
             raise ValueError("data_file: required when dataset is 'file'")
         if self.data_file is not None and not isinstance(self.data_file, str):
             raise ValueError("data_file: must be a path string")
-        check_int("classes", self.classes, 3, 5)
+        check_int("classes", self.classes, MIN_CLASSES, MAX_CLASSES)
         if not self.features:
             raise ValueError("features: at least one input feature is needed")
         for name in self.features:

@@ -28,12 +28,10 @@ import numpy as np
 from sklearn.datasets import load_iris, make_circles, make_classification, make_moons
 from sklearn.model_selection import train_test_split
 
-from .config import losses_for, problem_of
+from .config import MAX_CLASSES, MIN_CLASSES, losses_for, problem_of
 from .csvdata import load_points
 
 PROBLEMS = ("binary", "multiclass", "regression")
-MIN_CLASSES, MAX_CLASSES = 3, 5  # of a several-class set
-CLASS_COUNT_DATASETS = ("blobs", "arms")  # the sets that draw `Config.classes` classes
 PLAYGROUND_RADIUS = 6.0  # playground points live in [-6, 6]²
 SPLIT_SEED = 42  # the notebook's train_test_split random_state
 

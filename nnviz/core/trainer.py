@@ -81,9 +81,10 @@ class Trainer:
         self.epoch = 0
         self.diverged: int | None = None
         self.history.clear()
-        self._refresh_metrics()
+        values = self._engine.evaluate()
+        self.metrics = self._metrics_dict(values)
         # Epoch 0 is the untrained network: the curves start where training starts from.
-        self.history.record(0, self._engine.evaluate())
+        self.history.record(0, values)
 
     def _refresh_metrics(self) -> None:
         self.metrics = self._metrics_dict(self._engine.evaluate())
